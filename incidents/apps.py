@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+class IncidentsConfig(AppConfig):
+    name = "incidents"
+
+    def ready(self) -> None:
+        from incidents import roles
+
+        post_migrate.connect(roles.on_post_migrate, sender=self)

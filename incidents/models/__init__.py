@@ -1,0 +1,32 @@
+from incidents.models.incident import OPEN_STATES, Incident, IncidentSource, IncidentState
+from incidents.models.permissions import (
+    IncidentGroupObjectPermission,
+    IncidentUserObjectPermission,
+    ServiceGroupObjectPermission,
+    ServiceUserObjectPermission,
+)
+from incidents.models.roles import IncidentRole, RoleAssignment
+from incidents.models.service import Service
+from incidents.models.severity import Severity, SeverityPolicy
+from incidents.models.status import StatusUpdate, UpdateAudience
+from incidents.models.timeline import TimelineEntry, TimelineKind
+
+__all__ = [
+    "OPEN_STATES",
+    "Incident",
+    "IncidentGroupObjectPermission",
+    "IncidentRole",
+    "IncidentSource",
+    "IncidentState",
+    "IncidentUserObjectPermission",
+    "RoleAssignment",
+    "Service",
+    "ServiceGroupObjectPermission",
+    "ServiceUserObjectPermission",
+    "Severity",
+    "SeverityPolicy",
+    "StatusUpdate",
+    "TimelineEntry",
+    "TimelineKind",
+    "UpdateAudience",
+]

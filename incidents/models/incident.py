@@ -1,0 +1,133 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django_fsm import FSMField, FSMModelMixin, transition
+
+from incidents.models.service import Service
+from incidents.models.severity import Severity
+
+
+class IncidentState(models.TextChoices):
+    DETECTED = "detected", "Detected"
+    ACKNOWLEDGED = "acknowledged", "Acknowledged"
+    INVESTIGATING = "investigating", "Investigating"
+    IDENTIFIED = "identified", "Identified"
+    RESOLVING = "resolving", "Resolving"
+    RESOLVED = "resolved", "Resolved"
+    CLOSED = "closed", "Closed"
+
+
+S = IncidentState
+OPEN_STATES = (S.DETECTED, S.ACKNOWLEDGED, S.INVESTIGATING, S.IDENTIFIED, S.RESOLVING)
+# States a P1 may only leave with an Incident Commander assigned.
+BEYOND_INVESTIGATING = (S.IDENTIFIED, S.RESOLVING, S.RESOLVED)
+
+
+class IncidentSource(models.TextChoices):
+    MANUAL = "manual", "Declared by a person"
+    API = "api", "REST API"
+    INTEGRATION = "integration", "Monitoring integration"
+
+
+def has_commander_if_p1(incident: "Incident") -> bool:
+    return incident.severity != Severity.P1 or incident.has_active_role("commander")
+
+
+def has_resolution_summary(incident: "Incident") -> bool:
+    return bool((incident.resolution_summary or "").strip())
+
+
+class Incident(FSMModelMixin, models.Model):
+    title = models.CharField(max_length=255)
+    description = models.TextField(blank=True)
+    service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="incidents")
+    severity = models.CharField(max_length=2, choices=Severity.choices, default=Severity.P3)
+    state = FSMField(default=S.DETECTED, choices=IncidentState.choices, protected=True)
+    dedup_key = models.CharField(max_length=255, null=True, blank=True)
+    source = models.CharField(max_length=16, choices=IncidentSource.choices, default=IncidentSource.MANUAL)
+    war_room = models.CharField(max_length=120, blank=True)
+
+    impact_started_at = models.DateTimeField(null=True, blank=True)
+    detected_at = models.DateTimeField()
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    investigating_at = models.DateTimeField(null=True, blank=True)
+    identified_at = models.DateTimeField(null=True, blank=True)
+    resolving_at = models.DateTimeField(null=True, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    ack_deadline = models.DateTimeField(null=True, blank=True)
+    next_update_due_at = models.DateTimeField(null=True, blank=True)
+
+    resolution_summary = models.TextField(blank=True)
+    false_alarm = models.BooleanField(default=False)
+    declared_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-detected_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["service", "dedup_key"],
+                condition=Q(dedup_key__isnull=False, state__in=OPEN_STATES),
+                name="one_open_incident_per_dedup_key",
+            ),
+            models.CheckConstraint(
+                condition=Q(impact_started_at__isnull=True) | Q(impact_started_at__lte=models.F("detected_at")),
+                name="impact_starts_before_detection",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["state", "-detected_at"], name="incident_state_detected"),
+            models.Index(fields=["service", "-detected_at"], name="incident_service_detected"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.title}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in OPEN_STATES
+
+    @property
+    def reference(self) -> str:
+        return f"INC-{self.pk}"
+
+    def has_active_role(self, role: str) -> bool:
+        if self.pk is None:
+            return False
+        return self.role_assignments.filter(role=role, relieved_at__isnull=True).exists()
+
+    # Transitions change state only; services stamp times, lock rows and write the timeline.
+    @transition(field=state, source=S.DETECTED, target=S.ACKNOWLEDGED)
+    def acknowledge(self) -> None:
+        pass
+
+    @transition(field=state, source=S.ACKNOWLEDGED, target=S.INVESTIGATING)
+    def investigate(self) -> None:
+        pass
+
+    @transition(field=state, source=S.INVESTIGATING, target=S.IDENTIFIED, conditions=[has_commander_if_p1])
+    def identify(self) -> None:
+        pass
+
+    @transition(field=state, source=S.IDENTIFIED, target=S.RESOLVING, conditions=[has_commander_if_p1])
+    def mitigate(self) -> None:
+        pass
+
+    @transition(field=state, source=list(OPEN_STATES), target=S.RESOLVED, conditions=[has_commander_if_p1])
+    def resolve(self) -> None:
+        pass
+
+    @transition(field=state, source=S.RESOLVED, target=S.CLOSED, conditions=[has_resolution_summary])
+    def close(self) -> None:
+        pass
+
+    @transition(field=state, source=S.RESOLVED, target=S.INVESTIGATING)
+    def reopen(self) -> None:
+        pass

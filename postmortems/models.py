@@ -1,0 +1,1 @@
+# The post-mortem models arrive with the post-mortems issue.

@@ -53,19 +53,6 @@ class Team(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    @property
-    def tz(self) -> zoneinfo.ZoneInfo:
-        return zoneinfo.ZoneInfo(self.time_zone)
-
-    def clean(self) -> None:
-        days = self.working_days
-        if not isinstance(days, list) or not all(isinstance(d, int) and 0 <= d <= 6 for d in days):
-            raise ValidationError({"working_days": "Give weekday numbers from 0 (Monday) to 6 (Sunday)."})
-        if not days:
-            raise ValidationError({"working_days": "A team needs at least one working day."})
-        if self.workday_starts >= self.workday_ends:
-            raise ValidationError({"workday_ends": "The working day must end after it starts."})
-
     def save(self, *args, **kwargs) -> None:
         # Every team owns two permission groups; object permissions are granted to them.
         if self.responders_group_id is None:
@@ -73,6 +60,10 @@ class Team(models.Model):
         if self.viewers_group_id is None:
             self.viewers_group, _ = Group.objects.get_or_create(name=f"team:{self.slug}:viewers")
         super().save(*args, **kwargs)
+
+    @property
+    def tz(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.time_zone)
 
 
 class TeamRole(models.TextChoices):
@@ -101,3 +92,12 @@ class TeamMembership(models.Model):
     @property
     def is_responder(self) -> bool:
         return self.role in RESPONDER_ROLES
+
+    def clean(self) -> None:
+        days = self.working_days
+        if not isinstance(days, list) or not all(isinstance(d, int) and 0 <= d <= 6 for d in days):
+            raise ValidationError({"working_days": "Give weekday numbers from 0 (Monday) to 6 (Sunday)."})
+        if not days:
+            raise ValidationError({"working_days": "A team needs at least one working day."})
+        if self.workday_starts >= self.workday_ends:
+            raise ValidationError({"workday_ends": "The working day must end after it starts."})

@@ -65,6 +65,15 @@ class Team(models.Model):
     def tz(self) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(self.time_zone)
 
+    def clean(self) -> None:
+        days = self.working_days
+        if not isinstance(days, list) or not all(isinstance(d, int) and 0 <= d <= 6 for d in days):
+            raise ValidationError({"working_days": "Give weekday numbers from 0 (Monday) to 6 (Sunday)."})
+        if not days:
+            raise ValidationError({"working_days": "A team needs at least one working day."})
+        if self.workday_starts >= self.workday_ends:
+            raise ValidationError({"workday_ends": "The working day must end after it starts."})
+
 
 class TeamRole(models.TextChoices):
     MANAGER = "manager", "Manager"
@@ -92,12 +101,3 @@ class TeamMembership(models.Model):
     @property
     def is_responder(self) -> bool:
         return self.role in RESPONDER_ROLES
-
-    def clean(self) -> None:
-        days = self.working_days
-        if not isinstance(days, list) or not all(isinstance(d, int) and 0 <= d <= 6 for d in days):
-            raise ValidationError({"working_days": "Give weekday numbers from 0 (Monday) to 6 (Sunday)."})
-        if not days:
-            raise ValidationError({"working_days": "A team needs at least one working day."})
-        if self.workday_starts >= self.workday_ends:
-            raise ValidationError({"workday_ends": "The working day must end after it starts."})

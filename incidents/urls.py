@@ -1,2 +1,16 @@
+from django.urls import path
+
+from incidents import views
+
 app_name = "incidents"
-urlpatterns = []
+urlpatterns = [
+    path("", views.incident_list, name="list"),
+    path("declare/", views.incident_declare, name="declare"),
+    path("<int:pk>/", views.incident_detail, name="detail"),
+    path("<int:pk>/transition/<slug:action>/", views.incident_transition, name="transition"),
+    path("<int:pk>/severity/", views.incident_change_severity, name="severity"),
+    path("<int:pk>/roles/", views.incident_assign_role, name="assign_role"),
+    path("<int:pk>/roles/<int:assignment_pk>/relieve/", views.incident_relieve_role, name="relieve_role"),
+    path("<int:pk>/updates/", views.incident_post_update, name="post_update"),
+    path("<int:pk>/edit/", views.incident_edit, name="edit"),
+]

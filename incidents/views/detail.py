@@ -1,0 +1,109 @@
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import render
+from django.utils import timezone
+from django_fsm import can_proceed
+
+from incidents import communications, selectors
+from incidents.forms import AssignRoleForm, IncidentEditForm, SeverityForm, StatusUpdateForm, TransitionForm
+from incidents.models import Incident, IncidentState, UpdateAudience
+from incidents.services.transitions import ACTION_LABELS, STAMPS
+from incidents.views.runbook import render_runbook
+
+# The lifecycle as the progress bar shows it, with the field that records when each state was reached.
+PROGRESS = [(state, STAMPS.get(action) or "detected_at") for state, action in (
+    (IncidentState.DETECTED, None),
+    (IncidentState.ACKNOWLEDGED, "acknowledge"),
+    (IncidentState.INVESTIGATING, "investigate"),
+    (IncidentState.IDENTIFIED, "identify"),
+    (IncidentState.RESOLVING, "mitigate"),
+    (IncidentState.RESOLVED, "resolve"),
+    (IncidentState.CLOSED, "close"),
+)]
+
+
+# Moving forward is the primary action; resolving early and reopening stand apart.
+BUTTON_STYLES = {"resolve": "btn-success", "reopen": ""}
+
+
+def lifecycle_actions(incident: Incident, *, can_act: bool, can_close: bool) -> dict:
+    """Which transition buttons to show: django-fsm says what the state allows and whether the
+    transition's conditions hold; the selectors say whether this user may act or close."""
+    result = {"buttons": [], "blocked": [], "close": False, "can_resolve": False}
+    if not can_act:
+        return result
+    available = {t.name for t in incident.get_available_state_transitions()}
+    for action, label in ACTION_LABELS.items():
+        if not can_proceed(getattr(incident, action), check_conditions=False):
+            continue
+        if action == "close":
+            # Closing's condition (a resolution summary) is met by the close form itself.
+            result["close"] = can_close
+        elif action in available:
+            result["buttons"].append((action, label, BUTTON_STYLES.get(action, "btn-primary")))
+            result["can_resolve"] = result["can_resolve"] or action == "resolve"
+        else:
+            result["blocked"].append((action, label))
+    return result
+
+
+def progress_steps(incident: Incident) -> list[dict]:
+    states = [state for state, _ in PROGRESS]
+    current = states.index(incident.state)
+    return [
+        {
+            "label": state.label,
+            "at": getattr(incident, field),
+            "status": "done" if index < current else "current" if index == current else "todo",
+        }
+        for index, (state, field) in enumerate(PROGRESS)
+    ]
+
+
+def detail_context(request, incident: Incident, *, forms: dict | None = None) -> dict:
+    user = request.user
+    now = timezone.now()
+    detail = selectors.incident_detail(incident)
+    can_act = selectors.can_act_on_incident(user, incident)
+    can_close = can_act and selectors.can_close_incident(user, incident)
+    templates = communications.all_templates(incident, assignments=detail["assignments"], now=now)
+
+    compose = request.GET.get("compose")
+    audience = request.GET.get("audience") if request.GET.get("audience") in UpdateAudience.values else "internal"
+    update_initial = {"audience": audience}
+    if compose in templates:
+        update_initial["body"] = templates[compose][audience]
+
+    forms = forms or {}
+    context = {
+        "incident": incident,
+        **detail,
+        "now": now,
+        "can_act": can_act,
+        "can_close": can_close,
+        "actions": lifecycle_actions(incident, can_act=can_act, can_close=can_close),
+        "progress": progress_steps(incident),
+        "ack_overdue": bool(
+            incident.is_open and incident.acknowledged_at is None
+            and incident.ack_deadline and incident.ack_deadline < now
+        ),
+        "update_overdue": incident.next_update_due_at is not None and incident.next_update_due_at < now,
+        "runbook_html": render_runbook(incident.service.runbook),
+        "comm_kinds": communications.KINDS,
+        "comm_templates": templates,
+    }
+    if can_act:
+        context.update(
+            transition_form=forms.get("transition_form")
+            or TransitionForm(initial={"resolution_summary": incident.resolution_summary}),
+            severity_form=forms.get("severity_form") or SeverityForm(initial={"severity": incident.severity}),
+            assign_form=forms.get("assign_form") or AssignRoleForm(team=incident.service.team),
+            update_form=forms.get("update_form") or StatusUpdateForm(initial=update_initial),
+            edit_form=forms.get("edit_form") or IncidentEditForm.for_incident(incident),
+        )
+    return context
+
+
+@login_required
+def incident_detail(request, pk: int):
+    incident = selectors.incident_for_user(request.user, pk)
+    return render(request, "incidents/detail.html", detail_context(request, incident))

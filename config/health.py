@@ -15,10 +15,18 @@ def _database() -> str:
         return f"down: {exc.__class__.__name__}"
 
 
+# Bound every step by the 2 s budget: without socket timeouts a blackholed Redis would hang the check for
+# the operating system's TCP timeout (minutes), not fail it.
+BROKER_TIMEOUT = 2
+
+
 def _broker() -> str:
     try:
-        with celery_app.connection_for_write() as conn:
-            conn.ensure_connection(max_retries=1, timeout=2)
+        with celery_app.connection_for_write(
+            connect_timeout=BROKER_TIMEOUT,
+            transport_options={"socket_connect_timeout": BROKER_TIMEOUT, "socket_timeout": BROKER_TIMEOUT},
+        ) as conn:
+            conn.ensure_connection(max_retries=1, timeout=BROKER_TIMEOUT)
         return "ok"
     except Exception as exc:
         return f"down: {exc.__class__.__name__}"

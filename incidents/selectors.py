@@ -122,6 +122,18 @@ def can_close_incident(user, incident: Incident) -> bool:
     )
 
 
+def incident_actions_for(user, incident: Incident) -> list[str]:
+    """The lifecycle actions `user` may take on `incident` right now, in lifecycle order: the django-fsm
+    transitions whose source state and conditions are met, filtered by the same permission rules
+    incident_transition enforces. For showing buttons only; the service still decides."""
+    if not (can_view_incident(user, incident) and can_act_on_incident(user, incident)):
+        return []
+    actions = list(dict.fromkeys(t.name for t in incident.get_available_state_transitions()))
+    if "close" in actions and not can_close_incident(user, incident):
+        actions.remove("close")
+    return actions
+
+
 def public_status(*, history_days: int = 90) -> dict:
     """What the public status page shows: no login, external updates only."""
     from django.utils import timezone

@@ -312,7 +312,9 @@ class IncidentAdmin(RefusalAsMessageMixin, admin.ModelAdmin):
                 "admin:incidents_incident_transition", args=[obj.pk], current_app=self.admin_site.name
             )
             context["transition_actions"] = [
-                (action, ACTION_LABELS[action]) for action in incident_actions_for(request.user, obj)
+                (action, ACTION_LABELS[action])
+                for action, ready in incident_actions_for(request.user, obj).items()
+                if ready
             ]
         return super().render_change_form(request, context, add=add, change=change, form_url=form_url, obj=obj)
 

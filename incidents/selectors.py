@@ -122,15 +122,23 @@ def can_close_incident(user, incident: Incident) -> bool:
     )
 
 
-def incident_actions_for(user, incident: Incident) -> list[str]:
-    """The lifecycle actions `user` may take on `incident` right now, in lifecycle order: the django-fsm
-    transitions whose source state and conditions are met, filtered by the same permission rules
+def incident_actions_for(user, incident: Incident) -> dict[str, bool]:
+    """The lifecycle actions `user` may take on `incident` from its current state, in lifecycle order,
+    each mapped to whether django-fsm's conditions hold now (False: shown as blocked, e.g. a P1
+    without a commander, or close before a resolution summary). Filtered by the permission rules
     incident_transition enforces. For showing buttons only; the service still decides."""
-    if not (can_view_incident(user, incident) and can_act_on_incident(user, incident)):
-        return []
-    actions = list(dict.fromkeys(t.name for t in incident.get_available_state_transitions()))
-    if "close" in actions and not can_close_incident(user, incident):
-        actions.remove("close")
+    from django_fsm import can_proceed
+
+    if not can_act_on_incident(user, incident):
+        return {}
+    actions = {}
+    for transition in incident.get_all_state_transitions():
+        name = transition.name
+        if name in actions or not can_proceed(getattr(incident, name), check_conditions=False):
+            continue
+        if name == "close" and not can_close_incident(user, incident):
+            continue
+        actions[name] = can_proceed(getattr(incident, name))
     return actions
 
 

@@ -1,7 +1,6 @@
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.utils import timezone
-from django_fsm import can_proceed
 
 from incidents import communications, selectors
 from incidents.forms import AssignRoleForm, IncidentEditForm, SeverityForm, StatusUpdateForm, TransitionForm
@@ -25,20 +24,15 @@ PROGRESS = [(state, STAMPS.get(action) or "detected_at") for state, action in (
 BUTTON_STYLES = {"resolve": "btn-success", "reopen": ""}
 
 
-def lifecycle_actions(incident: Incident, *, can_act: bool, can_close: bool) -> dict:
-    """Which transition buttons to show: django-fsm says what the state allows and whether the
-    transition's conditions hold; the selectors say whether this user may act or close."""
+def lifecycle_actions(user, incident: Incident) -> dict:
+    """Which transition buttons to show, from the one selector that knows (state, conditions, permission)."""
     result = {"buttons": [], "blocked": [], "close": False, "can_resolve": False}
-    if not can_act:
-        return result
-    available = {t.name for t in incident.get_available_state_transitions()}
-    for action, label in ACTION_LABELS.items():
-        if not can_proceed(getattr(incident, action), check_conditions=False):
-            continue
+    for action, ready in selectors.incident_actions_for(user, incident).items():
+        label = ACTION_LABELS[action]
         if action == "close":
             # Closing's condition (a resolution summary) is met by the close form itself.
-            result["close"] = can_close
-        elif action in available:
+            result["close"] = True
+        elif ready:
             result["buttons"].append((action, label, BUTTON_STYLES.get(action, "btn-primary")))
             result["can_resolve"] = result["can_resolve"] or action == "resolve"
         else:
@@ -80,7 +74,7 @@ def detail_context(request, incident: Incident, *, forms: dict | None = None) ->
         "now": now,
         "can_act": can_act,
         "can_close": can_close,
-        "actions": lifecycle_actions(incident, can_act=can_act, can_close=can_close),
+        "actions": lifecycle_actions(user, incident),
         "progress": progress_steps(incident),
         "ack_overdue": bool(
             incident.is_open and incident.acknowledged_at is None

@@ -13,4 +13,5 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("incidents/", include("incidents.urls")),
     path("status/", include("incidents.status_urls")),
+    path("oncall/", include("oncall.urls")),
 ]

@@ -1,6 +1,6 @@
 from django.db import models
 
-from oncall.models import Team
+from oncall.models import EscalationPolicy, Team
 
 
 class Service(models.Model):
@@ -11,6 +11,14 @@ class Service(models.Model):
     runbook = models.TextField(blank=True, help_text="Markdown.")
     runbook_url = models.URLField(blank=True)
     runbook_reviewed_at = models.DateTimeField(null=True, blank=True)
+    escalation_policy = models.ForeignKey(
+        EscalationPolicy,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="services",
+        help_text="Empty: the owning team's default policy.",
+    )
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -20,3 +28,9 @@ class Service(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        if self.escalation_policy_id and self.team_id and self.escalation_policy.team_id != self.team_id:
+            raise ValidationError({"escalation_policy": "Choose one of the owning team's escalation policies."})

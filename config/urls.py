@@ -14,4 +14,5 @@ urlpatterns = [
     path("incidents/", include("incidents.urls")),
     path("status/", include("incidents.status_urls")),
     path("oncall/", include("oncall.urls")),
+    path("postmortems/", include("postmortems.urls")),
 ]

@@ -33,7 +33,9 @@ def walk_to(incident, user, *actions):
     return incident
 
 
-def test_full_lifecycle_stamps_every_step_and_writes_the_timeline(incident, engineer, manager):
+def test_full_lifecycle_stamps_every_step_and_writes_the_timeline(service, engineer, manager):
+    # P3: a P1/P2 closes only once its post-mortem is published (tests/postmortems/test_close_guard.py).
+    incident = IncidentFactory(service=service, severity="P3")
     incident = walk_to(incident, engineer, "acknowledge", "investigate", "identify", "mitigate", "resolve")
     incident = incident_close(incident=incident, user=manager, resolution_summary="Rolled back deploy 42.")
 
@@ -74,14 +76,14 @@ def test_cannot_skip_states(incident, engineer):
         incident_identify(incident=incident, user=engineer)
 
 
-def test_close_needs_a_resolution_summary(incident, engineer, manager):
-    incident = incident_resolve(incident=incident, user=engineer)
+def test_close_needs_a_resolution_summary(service, engineer, manager):
+    incident = incident_resolve(incident=IncidentFactory(service=service, severity="P3"), user=engineer)
     with pytest.raises(ApplicationError, match="resolution summary"):
         incident_close(incident=incident, user=manager)
 
 
-def test_only_commander_or_manager_may_close(incident, engineer, engineer2, manager):
-    incident = incident_resolve(incident=incident, user=engineer)
+def test_only_commander_or_manager_may_close(service, engineer, engineer2, manager):
+    incident = incident_resolve(incident=IncidentFactory(service=service, severity="P3"), user=engineer)
     with pytest.raises(PermissionDenied):
         incident_close(incident=incident, user=engineer, resolution_summary="fixed")
     incident_assign_role(incident=incident, role="commander", assignee=engineer2, user=engineer)

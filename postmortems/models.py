@@ -1,1 +1,0 @@
-# The post-mortem models arrive with the post-mortems issue.

@@ -32,6 +32,7 @@ from incidents.services import (
 )
 from incidents.services.declare import EDITABLE_FIELDS
 from incidents.services.transitions import ACTION_LABELS
+from oncall.models import EscalationPolicy
 from oncall.selectors import is_team_manager, teams_managed_by
 
 
@@ -71,6 +72,7 @@ class ServiceAdmin(RefusalAsMessageMixin, admin.ModelAdmin):
     prepopulated_fields = {"slug": ("name",)}
     fieldsets = (
         (None, {"fields": ("name", "slug", "team", "is_active", "description")}),
+        ("Paging", {"fields": ("escalation_policy",)}),
         ("Runbook", {"fields": ("runbook", "runbook_url", "runbook_reviewed_at")}),
     )
 
@@ -79,6 +81,17 @@ class ServiceAdmin(RefusalAsMessageMixin, admin.ModelAdmin):
         if request.user.is_superuser:
             return qs
         return qs.filter(team__in=teams_managed_by(request.user))
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        policy_field = form.base_fields.get("escalation_policy")
+        if policy_field is not None:
+            # The service's team's policies (Service.clean rejects another team's); on a new service, those
+            # of the teams the user manages, and the clean check decides once the team is chosen.
+            teams = [obj.team_id] if obj is not None else teams_managed_by(request.user)
+            policy_field.queryset = EscalationPolicy.objects.filter(team__in=teams).select_related("team")
+            policy_field.empty_label = "The team's default policy"
+        return form
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         if db_field.name == "runbook_url":

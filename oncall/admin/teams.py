@@ -1,7 +1,8 @@
-"""Admin for managers: a team's manager edits the team and its members; only superusers add or delete teams.
+"""Teams: a team's manager edits the team and its members; only superusers add or delete teams.
 
 Memberships are saved through the ORM by the inline formset; oncall.signals syncs each member's
-permission groups on every save and delete, so the admin needs no group handling of its own.
+permission groups on every save and delete, so the admin needs no group handling of its own. A new team
+gets the guide's default escalation policy from oncall.signals as well.
 """
 
 from django.contrib import admin

@@ -1,25 +1,30 @@
 """Demo services and incidents for a local installation (`manage.py seed_demo`). Never used in production.
 
 Everything is written through incidents.services with the demo people as actors, so permissions,
-SLA clocks and timelines are exactly what real use produces. Incidents are only created while none of
-the demo services has any, which makes a second run a no-op.
+SLA clocks, paging and timelines are exactly what real use produces. Each demo incident is one scenario,
+made only while its service has no incident of that title, which makes a second run a no-op (and lets an
+older demo database gain the scenarios added since).
 """
 
 import datetime as dt
+from collections import Counter
+from collections.abc import Callable
 
 from django.db import transaction
 from django.utils import timezone
 
-from incidents.models import Incident, IncidentSource, Service, UpdateAudience
+from incidents.models import OPEN_STATES, Incident, IncidentSource, Service, UpdateAudience
 from incidents.services import (
     incident_assign_role,
     incident_declare,
     incident_transition,
     incident_update,
     service_create,
+    service_update,
     status_update_post,
 )
 from oncall.demo import DemoPeople
+from oncall.models import EscalationPolicy
 
 CHECKOUT_RUNBOOK = """\
 ## Checkout API
@@ -96,22 +101,28 @@ DEMO_SERVICE_SLUGS = [slug for services in DEMO_SERVICES.values() for slug, *_ i
 
 
 @transaction.atomic
-def demo_services_seed(*, people: DemoPeople) -> tuple[dict[str, Service], int]:
-    """The demo services, created through service_create (which grants the team's object permissions)."""
-    services, created = {}, 0
+def demo_services_seed(
+    *, people: DemoPeople, policies: dict[str, EscalationPolicy], changes: Counter
+) -> dict[str, Service]:
+    """The demo services, created through service_create (which grants the team's object permissions) and
+    linked to their team's default escalation policy; an existing service without a policy is linked to it."""
+    services = {}
     for team_slug, rows in DEMO_SERVICES.items():
-        team = people.teams[team_slug]
+        team, policy = people.teams[team_slug], policies[team_slug]
         manager = people.users[team_slug, "manager"]
         for slug, name, description, runbook in rows:
             service = Service.objects.filter(slug=slug).first()
             if service is None:
                 service = service_create(
                     user=manager, team=team, name=name, slug=slug, description=description, runbook=runbook,
-                    runbook_reviewed_at=timezone.now(),
+                    runbook_reviewed_at=timezone.now(), escalation_policy=policy,
                 )
-                created += 1
+                changes["service"] += 1
+            elif service.escalation_policy_id is None and service.team_id == team.pk:
+                service = service_update(user=manager, service=service, escalation_policy=policy)
+                changes["service linked to its team's escalation policy"] += 1
             services[slug] = service
-    return services, created
+    return services
 
 
 def _walk(incident: Incident, user, *actions: str, note: str = "") -> Incident:
@@ -120,22 +131,15 @@ def _walk(incident: Incident, user, *actions: str, note: str = "") -> Incident:
     return incident
 
 
-@transaction.atomic
-def demo_incidents_seed(*, people: DemoPeople, services: dict[str, Service]) -> int:
-    """Open and closed incidents with roles, status updates and real timelines. Returns how many were made;
-    0 when any demo service already has incidents."""
-    if Incident.objects.filter(service__slug__in=DEMO_SERVICE_SLUGS).exists():
-        return 0
-    u = people.users
-    now = timezone.now()
+Users = dict[tuple[str, str], object]
+Ago = Callable[[int], dt.datetime]
 
-    def ago(minutes: int) -> dt.datetime:
-        return now - dt.timedelta(minutes=minutes)
 
-    # Payments, P1, identified: every P1 role filled, an internal and a public update.
+def _checkout_p1(u: Users, services: dict[str, Service], ago: Ago, title: str) -> None:
+    """Payments, P1, identified: every P1 role filled, an internal and a public update."""
     eng1, eng2, lead, manager = (u["payments", k] for k in ("engineer1", "engineer2", "lead", "manager"))
     p1, _ = incident_declare(
-        service=services["checkout-api"], user=eng1, severity="P1", title="Checkout returns 503 for card payments",
+        service=services["checkout-api"], user=eng1, severity="P1", title=title,
         description="Card payments fail at the last checkout step; PayPal still works.",
         impact_started_at=ago(32), detected_at=ago(25),
     )
@@ -154,17 +158,20 @@ def demo_incidents_seed(*, people: DemoPeople, services: dict[str, Service]) -> 
     )
     _walk(p1, lead, "identify", note="Deploy 4812 exhausts the database connection pool.")
 
-    # Payments, P3, not yet acknowledged: its deadline runs in Berlin business hours.
+
+def _invoicing_p3(u: Users, services: dict[str, Service], ago: Ago, title: str) -> None:
+    """Payments, P3, not yet acknowledged: its deadline runs in Berlin business hours."""
     incident_declare(
-        service=services["invoicing"], user=manager, severity="P3",
-        title="Invoice PDFs render without the company logo",
+        service=services["invoicing"], user=u["payments", "manager"], severity="P3", title=title,
         description="Reported by finance; the PDFs are otherwise correct.", detected_at=ago(12),
     )
 
-    # Payments, P3, closed after the whole lifecycle.
+
+def _gateway_p3(u: Users, services: dict[str, Service], ago: Ago, title: str) -> None:
+    """Payments, P3, closed after the whole lifecycle."""
+    eng2, manager = u["payments", "engineer2"], u["payments", "manager"]
     gateway, _ = incident_declare(
-        service=services["payment-gateway"], user=eng2, severity="P3",
-        title="Gateway retries spike after acquirer maintenance", detected_at=ago(50),
+        service=services["payment-gateway"], user=eng2, severity="P3", title=title, detected_at=ago(50),
     )
     gateway = _walk(gateway, eng2, "acknowledge", "investigate", "identify", "mitigate")
     status_update_post(incident=gateway, user=eng2, body="Failed over to the secondary acquirer; retries back to 1 %.")
@@ -175,11 +182,13 @@ def demo_incidents_seed(*, people: DemoPeople, services: dict[str, Service]) -> 
     )
     _walk(gateway, manager, "close")
 
-    # Search, P2 from monitoring: a second alert with the same dedup key folds into the open incident.
-    eng1, eng2, lead, manager = (u["search", k] for k in ("engineer1", "engineer2", "lead", "manager"))
+
+def _indexer_p2(u: Users, services: dict[str, Service], ago: Ago, title: str) -> None:
+    """Search, P2 from monitoring: a second alert with the same dedup key folds into the open incident."""
+    eng1, lead = u["search", "engineer1"], u["search", "lead"]
     lag, _ = incident_declare(
         service=services["search-indexer"], severity="P2", source=IncidentSource.INTEGRATION,
-        dedup_key="indexer-lag-high", title="Search indexer lag above 30 minutes", detected_at=ago(40),
+        dedup_key="indexer-lag-high", title=title, detected_at=ago(40),
     )
     incident_declare(
         service=services["search-indexer"], severity="P2", source=IncidentSource.INTEGRATION,
@@ -190,19 +199,43 @@ def demo_incidents_seed(*, people: DemoPeople, services: dict[str, Service]) -> 
     _walk(lag, eng1, "investigate")
     status_update_post(incident=lag, user=lead, body="Consumers stuck after a Kafka rebalance; restarting them.")
 
-    # Search, P4, closed by the manager.
+
+def _typo_p4(u: Users, services: dict[str, Service], ago: Ago, title: str) -> None:
+    """Search, P4, closed by the manager."""
+    eng2, manager = u["search", "engineer2"], u["search", "manager"]
     typo, _ = incident_declare(
-        service=services["search-api"], user=eng2, severity="P4", title="Typo in the search filter panel",
-        detected_at=ago(90),
+        service=services["search-api"], user=eng2, severity="P4", title=title, detected_at=ago(90),
     )
     typo = _walk(typo, eng2, "acknowledge", "resolve")
     incident_update(incident=typo, user=eng2, resolution_summary="Fixed the translation string; released in 2.31.")
     _walk(typo, manager, "close")
 
-    # Platform, P2, resolved with public updates, waiting for its summary before it can close.
-    eng1, eng2, lead = (u["platform", k] for k in ("engineer1", "engineer2", "lead"))
+
+def _stale_search_p2(u: Users, services: dict[str, Service], ago: Ago, title: str) -> None:
+    """Search, P2, resolved with its summary written: only its post-mortem (left a draft) keeps it open."""
+    eng3, lead = u["search", "engineer3"], u["search", "lead"]
+    stale, _ = incident_declare(
+        service=services["search-api"], user=eng3, severity="P2", title=title,
+        description="Shoppers see products that sold out yesterday; prices on the result cards are a day old.",
+        impact_started_at=ago(65), detected_at=ago(55),
+    )
+    stale = _walk(stale, eng3, "acknowledge", "investigate")
+    incident_assign_role(incident=stale, role="commander", assignee=lead, user=eng3)
+    stale = _walk(stale, lead, "identify", note="The nightly alias swap failed halfway: 6 of 12 shards serve the "
+                                                "previous index.")
+    status_update_post(incident=stale, user=lead, body="Pointing the alias at tonight's index by hand, shard by shard.")
+    stale = _walk(stale, lead, "mitigate", "resolve")
+    incident_update(
+        incident=stale, user=lead,
+        resolution_summary="Re-pointed the search alias at the new index; results are current again.",
+    )
+
+
+def _sso_p2(u: Users, services: dict[str, Service], ago: Ago, title: str) -> None:
+    """Platform, P2, resolved with public updates; postmortems.demo publishes its post-mortem and closes it."""
+    eng1, lead = u["platform", "engineer1"], u["platform", "lead"]
     sso, _ = incident_declare(
-        service=services["identity"], user=eng1, severity="P2", title="SSO logins fail for EU customers",
+        service=services["identity"], user=eng1, severity="P2", title=title,
         impact_started_at=ago(75), detected_at=ago(70),
     )
     sso = _walk(sso, eng1, "acknowledge", "investigate")
@@ -211,7 +244,7 @@ def demo_incidents_seed(*, people: DemoPeople, services: dict[str, Service]) -> 
         incident=sso, user=lead, audience=UpdateAudience.EXTERNAL,
         body="Some customers in Europe cannot sign in with single sign-on. We have found the cause and are fixing it.",
     )
-    sso = _walk(sso, lead, "identify", note="The SAML signing certificate expired at midnight UTC.")
+    sso = _walk(sso, lead, "identify", note="The SAML signing certificate of the EU IdP tenant has expired.")
     sso = _walk(sso, lead, "mitigate", note="Rotating the certificate region by region.")
     _walk(sso, lead, "resolve")
     status_update_post(
@@ -219,10 +252,58 @@ def demo_incidents_seed(*, people: DemoPeople, services: dict[str, Service]) -> 
         body="Resolved: single sign-on works again for all customers.",
     )
 
-    # Platform, P3, acknowledged.
+
+def _edge_p3(u: Users, services: dict[str, Service], ago: Ago, title: str) -> None:
+    """Platform, P3, acknowledged."""
+    eng2 = u["platform", "engineer2"]
     edge, _ = incident_declare(
-        service=services["edge-proxy"], user=eng2, severity="P3",
-        title="Edge proxy latency elevated in ap-northeast-1", detected_at=ago(8),
+        service=services["edge-proxy"], user=eng2, severity="P3", title=title, detected_at=ago(8),
     )
     _walk(edge, eng2, "acknowledge", note="Looking at the Tokyo point of presence.")
-    return Incident.objects.filter(service__slug__in=DEMO_SERVICE_SLUGS).count()
+
+
+# The scenarios postmortems.demo builds on: (service slug, title).
+SSO_INCIDENT = ("identity", "SSO logins fail for EU customers")
+STALE_SEARCH_INCIDENT = ("search-api", "Search results stale after a failed index alias swap")
+
+# (service slug, title, scenario), in the order they are declared.
+SCENARIOS = (
+    ("checkout-api", "Checkout returns 503 for card payments", _checkout_p1),
+    ("invoicing", "Invoice PDFs render without the company logo", _invoicing_p3),
+    ("payment-gateway", "Gateway retries spike after acquirer maintenance", _gateway_p3),
+    ("search-indexer", "Search indexer lag above 30 minutes", _indexer_p2),
+    ("search-api", "Typo in the search filter panel", _typo_p4),
+    (*SSO_INCIDENT, _sso_p2),
+    ("edge-proxy", "Edge proxy latency elevated in ap-northeast-1", _edge_p3),
+    (*STALE_SEARCH_INCIDENT, _stale_search_p2),
+)
+
+
+def demo_incident(service_slug: str, title: str) -> Incident | None:
+    return Incident.objects.filter(service__slug=service_slug, title=title).select_related("service__team").first()
+
+
+@transaction.atomic
+def demo_incidents_seed(*, people: DemoPeople, services: dict[str, Service], changes: Counter) -> None:
+    """Open, resolved and closed incidents with roles, status updates and real timelines: each scenario whose
+    service has no incident of its title yet."""
+    now = timezone.now()
+
+    def ago(minutes: int) -> dt.datetime:
+        return now - dt.timedelta(minutes=minutes)
+
+    for service_slug, title, scenario in SCENARIOS:
+        if demo_incident(service_slug, title) is None:
+            scenario(people.users, services, ago, title)
+            changes["incident"] += 1
+
+
+def demo_open_incidents_by_team() -> dict[str, str]:
+    """team slug -> its open demo incidents, one line each, for the hand-off notes."""
+    lines: dict[str, list[str]] = {}
+    incidents = Incident.objects.filter(service__slug__in=DEMO_SERVICE_SLUGS, state__in=OPEN_STATES)
+    for incident in incidents.select_related("service__team").order_by("severity", "detected_at"):
+        lines.setdefault(incident.service.team.slug, []).append(
+            f"{incident.reference} {incident.title}: {incident.severity}, {incident.get_state_display().lower()}."
+        )
+    return {slug: "\n".join(rows) for slug, rows in lines.items()}

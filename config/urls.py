@@ -13,6 +13,8 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("incidents/", include("incidents.urls")),
     path("status/", include("incidents.status_urls")),
+    path("oncall/tokens/", include("oncall.api.page_urls")),
     path("oncall/", include("oncall.urls")),
     path("postmortems/", include("postmortems.urls")),
+    path("api/v1/", include("config.api.urls")),
 ]

@@ -13,6 +13,7 @@ from django.http import HttpResponseNotAllowed, HttpResponseRedirect
 from django.urls import path, reverse
 
 from config.errors import ApplicationError
+from incidents.admin_paging import AckSlaListFilter, PageInline, PagingAdminMixin, ack_sla
 from incidents.models import Incident, RoleAssignment, Service, SeverityPolicy, StatusUpdate, TimelineEntry
 from incidents.models.roles import IncidentRole
 from incidents.selectors import (
@@ -211,22 +212,26 @@ class StatusUpdateInline(ReadOnlyInline):
 
 
 TIMESTAMPS = (
-    "detected_at", "ack_deadline", "acknowledged_at", "investigating_at", "identified_at", "resolving_at",
-    "resolved_at", "closed_at", "next_update_due_at", "updated_at",
+    "detected_at", "ack_deadline", "ack_breached_at", "acknowledged_at", "investigating_at", "identified_at",
+    "resolving_at", "resolved_at", "closed_at", "next_update_due_at", "updated_at",
+)
+ESCALATION_FIELDS = (
+    "escalation_policy_name", "escalation_cycle", "escalation_started_at", "next_escalation_at", "escalation_ended_at",
 )
 
 
 @admin.register(Incident)
-class IncidentAdmin(RefusalAsMessageMixin, admin.ModelAdmin):
+class IncidentAdmin(PagingAdminMixin, RefusalAsMessageMixin, admin.ModelAdmin):
     change_form_template = "admin/incidents/incident/change_form.html"
     list_display = (
         "reference", "title", "service", "team", "severity", "state", "detected_at", "acknowledged_by",
-        "ack_deadline",
+        "ack_deadline", ack_sla,
     )
     list_display_links = ("reference", "title")
     list_filter = (
         "state",
         "severity",
+        AckSlaListFilter,
         ("service", admin.RelatedOnlyFieldListFilter),
         ("service__team", admin.RelatedOnlyFieldListFilter),
     )
@@ -234,7 +239,7 @@ class IncidentAdmin(RefusalAsMessageMixin, admin.ModelAdmin):
     search_fields = ("title", "description", "dedup_key")
     date_hierarchy = "detected_at"
     ordering = ("-detected_at", "-id")
-    inlines = (RoleAssignmentInline, StatusUpdateInline, TimelineEntryInline)
+    inlines = (RoleAssignmentInline, StatusUpdateInline, PageInline, TimelineEntryInline)
     add_fieldsets = (
         (None, {"fields": ("service", "title", "severity", "description", "impact_started_at", "war_room")}),
     )
@@ -242,6 +247,7 @@ class IncidentAdmin(RefusalAsMessageMixin, admin.ModelAdmin):
         (None, {"fields": ("title", "service", "severity", "state", "description", "war_room")}),
         ("Resolution", {"fields": ("resolution_summary", "false_alarm")}),
         ("Times", {"fields": ("impact_started_at",) + TIMESTAMPS + ("acknowledged_by",)}),
+        ("Escalation", {"classes": ("collapse",), "fields": ESCALATION_FIELDS}),
         ("Origin", {"classes": ("collapse",), "fields": ("source", "dedup_key", "declared_by")}),
     )
 
@@ -270,7 +276,7 @@ class IncidentAdmin(RefusalAsMessageMixin, admin.ModelAdmin):
         if obj is None:
             return ()
         # state is a protected FSM field: it only moves through the transition buttons.
-        return ("state", *TIMESTAMPS, "acknowledged_by", "source", "dedup_key", "declared_by")
+        return ("state", *TIMESTAMPS, "acknowledged_by", "source", "dedup_key", "declared_by", *ESCALATION_FIELDS)
 
     def get_inlines(self, request, obj):
         return self.inlines if obj is not None else ()

@@ -7,5 +7,8 @@ class IncidentsConfig(AppConfig):
 
     def ready(self) -> None:
         from incidents import roles
+        from incidents.services.paging.guard import paging_guard
+        from oncall.delivery import guards
 
         post_migrate.connect(roles.on_post_migrate, sender=self)
+        guards.register(paging_guard)

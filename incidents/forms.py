@@ -227,3 +227,39 @@ class IncidentEditForm(forms.Form):
     def for_incident(cls, incident, data=None):
         initial = {f: getattr(incident, f) for f in ("title", "description", "war_room", "impact_started_at")}
         return cls(data=data, initial=initial)
+
+
+class DirectPageForm(forms.Form):
+    """Page an extra responder: whoever is on call in a rotation (any team's), or one person by username."""
+
+    rotation = forms.ModelChoiceField(
+        queryset=None, required=False, label="Whoever is on call in", empty_label="Choose a rotation…"
+    )
+    username = forms.CharField(required=False, max_length=150, label="or a person by username")
+    note = forms.CharField(required=False, max_length=500, label="Why (goes with the page)")
+
+    def __init__(self, *args, **kwargs):
+        from incidents.paging_selectors import rotations_to_page
+
+        super().__init__(*args, **kwargs)
+        self.fields["rotation"].queryset = rotations_to_page()
+        self.fields["rotation"].label_from_instance = lambda r: f"{r.team.name} — {r.name} ({r.get_kind_display()})"
+
+    def clean(self):
+        data = super().clean()
+        rotation, username = data.get("rotation"), (data.get("username") or "").strip()
+        if rotation and username:
+            raise forms.ValidationError("Choose a rotation or type a username, not both.")
+        data["target_user"] = None
+        if username:
+            found = get_user_model().objects.filter(username__iexact=username, is_active=True).first()
+            if found is None:
+                self.add_error("username", f"No active user is called “{username}”.")
+            data["target_user"] = found
+        elif not rotation and not self.errors:
+            raise forms.ValidationError("Choose a rotation or a person to page.")
+        return data
+
+    def service_kwargs(self) -> dict:
+        data = self.cleaned_data
+        return {"target_user": data["target_user"], "target_rotation": data.get("rotation"), "note": data["note"]}

@@ -178,3 +178,18 @@ def public_status(*, history_days: int = 90) -> dict:
         "history": history,
         "history_days": history_days,
     }
+
+
+# --- the API's reads (incidents.api): nested lists of an incident already checked with incident_for_user ----
+
+
+def incident_timeline(incident: Incident) -> QuerySet[TimelineEntry]:
+    return TimelineEntry.objects.filter(incident=incident).select_related("actor")
+
+
+def incident_status_updates(incident: Incident) -> QuerySet[StatusUpdate]:
+    return StatusUpdate.objects.filter(incident=incident).select_related("posted_by")
+
+
+def incident_role_assignments(incident: Incident) -> QuerySet[RoleAssignment]:
+    return RoleAssignment.objects.filter(incident=incident).select_related("user", "assigned_by")

@@ -143,3 +143,113 @@ def escalation_targets(level: dict, *, at: dt.datetime) -> list:
 def escalation_levels_for(snapshot: list[dict], severity: str) -> list[dict]:
     """The snapshot's levels that apply to an incident of `severity`."""
     return [level for level in snapshot if not level["only_severities"] or severity in level["only_severities"]]
+
+
+def api_tokens_of(user) -> QuerySet:
+    """The user's own API tokens, newest first, revoked ones included (for the record)."""
+    from oncall.models import ApiToken
+
+    return ApiToken.objects.filter(user=user).order_by("-created_at", "-id")
+
+
+# --- the API's reads (oncall.api): everything scoped to the teams the user belongs to ------------------------
+
+
+def teams_visible_to(user) -> QuerySet[Team]:
+    """The user's teams (superusers: all) with their members, for listing."""
+    memberships = TeamMembership.objects.select_related("user").order_by("role", "user__username")
+    return teams_of(user).prefetch_related(Prefetch("memberships", queryset=memberships))
+
+
+def overrides_visible_to(user) -> QuerySet:
+    from oncall.models import Override
+
+    return Override.objects.filter(rotation__team__in=teams_of(user)).select_related(
+        "rotation__team", "user", "created_by"
+    )
+
+
+def swap_requests_visible_to(user) -> QuerySet[SwapRequest]:
+    """Swaps in the rotations of the user's teams: the schedule they can already see."""
+    return SwapRequest.objects.filter(rotation__team__in=teams_of(user)).select_related(
+        "rotation__team", "requester", "offered_to", "accepted_by", "decided_by"
+    )
+
+
+def escalation_policies_visible_to(user) -> QuerySet[EscalationPolicy]:
+    from oncall.models import EscalationLevel
+
+    levels = EscalationLevel.objects.select_related("target_rotation__team", "target_user", "policy").order_by(
+        "position"
+    )
+    return (
+        EscalationPolicy.objects.filter(team__in=teams_of(user))
+        .select_related("team")
+        .prefetch_related(Prefetch("levels", queryset=levels))
+    )
+
+
+def on_call_for_teams(teams, at: dt.datetime) -> list:
+    """[(team, OnCall)] for each of `teams`: the answer schedule.on_call(team, at) gives, in a constant number
+    of queries however many teams there are. Rotations, members, overrides (widened as schedule.shifts
+    widens them) and blackouts are loaded for all teams at once and handed to schedule.build_shifts."""
+    from collections import defaultdict
+    from functools import reduce
+    from operator import or_
+
+    from oncall.models import Blackout, Override
+    from oncall.schedule import _MAX_HULL_ROUNDS, OnCall, _hull, build_shifts, cadence_for
+
+    teams = list(teams)
+    members_in_order = RotationMember.objects.select_related("user").order_by("position")
+    rotations = list(
+        Rotation.objects.filter(team__in=teams)
+        .select_related("team")
+        .prefetch_related(Prefetch("rotation_members", queryset=members_in_order))
+    )
+    end = at + dt.timedelta(microseconds=1)
+    plans = {}
+    for rotation in rotations:
+        cadence = cadence_for(rotation)
+        members = [m.user for m in rotation.rotation_members.all()]
+        plans[rotation.pk] = [rotation, cadence, members, *_hull(cadence, bool(members), at, end)]
+    overrides: dict[int, list] = defaultdict(list)
+    for _ in range(_MAX_HULL_ROUNDS if plans else 0):
+        window = reduce(or_, (Q(rotation_id=pk, start__lt=p[4], end__gt=p[3]) for pk, p in plans.items()))
+        overrides = defaultdict(list)
+        for override in Override.objects.filter(window).select_related("user"):
+            overrides[override.rotation_id].append(override)
+        changed = False
+        for pk, plan in plans.items():
+            _, cadence, members, lo, hi = plan
+            found = overrides[pk]
+            widened = _hull(
+                cadence, bool(members), min([lo, *(o.start for o in found)]), max([hi, *(o.end for o in found)])
+            )
+            if widened != (lo, hi):
+                plan[3], plan[4] = widened
+                changed = True
+        if not changed:
+            break
+    users = {u.pk for p in plans.values() for u in p[2]} | {o.user_id for found in overrides.values() for o in found}
+    blackouts = []
+    if plans and users:
+        lo = min(p[3] for p in plans.values())
+        hi = max(p[4] for p in plans.values())
+        blackouts = list(Blackout.objects.filter(user_id__in=users, start__lt=hi, end__gt=lo).select_related("user"))
+    slots: dict[int, dict] = defaultdict(dict)
+    for pk, (rotation, cadence, members, lo, hi) in plans.items():
+        found = build_shifts(
+            cadence=cadence, members=members, overrides=overrides[pk],
+            blackouts=[b for b in blackouts if b.start < hi and b.end > lo], start=at, end=end, rotation_id=pk,
+        )
+        slots[rotation.team_id][rotation.kind] = found[0] if found else None
+    result = []
+    for team in teams:
+        primary = slots[team.pk].get(RotationKind.PRIMARY)
+        secondary = slots[team.pk].get(RotationKind.SECONDARY)
+        result.append((team, OnCall(
+            at=at, primary=primary.user if primary else None, secondary=secondary.user if secondary else None,
+            primary_shift=primary, secondary_shift=secondary,
+        )))
+    return result

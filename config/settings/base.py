@@ -1,4 +1,6 @@
 import dj_database_url
+from celery.schedules import crontab
+from kombu import Queue
 
 from config.env import BASE_DIR, VAR_DIR, env_bool, env_int, env_list, env_str
 
@@ -128,9 +130,96 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 
+# Paging and the notification outbox (docs/paging.md). Every periodic task lives here; the DatabaseScheduler
+# copies these entries into django_celery_beat's tables when beat starts (operators may retune them there).
+PAGING_SWEEP_SECONDS = env_int("PAGING_SWEEP_SECONDS", 15)
+NOTIFICATION_RESEND_AFTER_SECONDS = env_int("NOTIFICATION_RESEND_AFTER_SECONDS", 60)
+NOTIFICATION_MAX_ATTEMPTS = env_int("NOTIFICATION_MAX_ATTEMPTS", 8)
+WEBHOOK_TIMEOUT_SECONDS = 5
+# A delivery holds its outbox row locked while it sends: an SMTP server that never answers must not hold it forever.
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
+# Sweeps have a queue of their own, so a backlog of deliveries (an alert storm, slow receivers) never holds up the
+# sweep that finds the next due page. Workers consume both queues unless told otherwise (-Q); a dedicated
+# `celery -A config worker -Q sweeps -c 1` keeps sweeps punctual even when every other process is busy.
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_QUEUES = (Queue("celery"), Queue("sweeps"))
+SWEEP_TASKS = (
+    "incidents.paging_sweep",
+    "incidents.handoff_notices_sweep",
+    "oncall.notifications_resend_pending",
+    "oncall.swap_requests_expire",
+)
+CELERY_TASK_ROUTES = {task: {"queue": "sweeps"} for task in SWEEP_TASKS}
+CELERY_BEAT_SCHEDULE = {
+    "paging: escalations, acknowledgement SLA breaches, update reminders": {
+        "task": "incidents.paging_sweep",
+        "schedule": float(PAGING_SWEEP_SECONDS),
+        # Sweeps left unrun while no worker was up expire instead of piling up (a late one only repeats work).
+        "options": {"expire_seconds": 4 * PAGING_SWEEP_SECONDS},
+    },
+    "paging: hand-off notices": {
+        "task": "incidents.handoff_notices_sweep",
+        "schedule": 60.0,
+        "options": {"expire_seconds": 240},
+    },
+    "outbox: re-send overdue notifications": {
+        "task": "oncall.notifications_resend_pending",
+        "schedule": 30.0,
+        "options": {"expire_seconds": 120},
+    },
+    "on-call: expire swap requests whose shift started": {
+        "task": "oncall.swap_requests_expire",
+        "schedule": crontab(minute="10", hour="0"),
+    },
+}
+
+# The API at /api/v1/ (config/api): personal tokens or the session, JSON only, keyset pagination everywhere,
+# one error shape, an OpenAPI schema whose docs pages load their assets from our own static files.
+INSTALLED_APPS += ["django_filters", "drf_spectacular", "drf_spectacular_sidecar"]
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    # Bearer first: its WWW-Authenticate header makes unauthenticated requests 401 rather than 403.
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "config.api.authentication.BearerTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PAGINATION_CLASS": "config.api.pagination.KeysetPagination",
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_SCHEMA_CLASS": "config.api.schema.ApiAutoSchema",
+    "EXCEPTION_HANDLER": "config.api.exceptions.api_exception_handler",
+    "DATETIME_INPUT_FORMATS": ["iso-8601"],
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Watchkeeper API",
+    "DESCRIPTION": (
+        "Incidents, on-call schedules and teams. Authenticate with `Authorization: Bearer <token>` "
+        "(create a token at /oncall/tokens/ or with `manage.py create_api_token USERNAME`) or a browser session."
+    ),
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "TAGS": [
+        {"name": "incidents", "description": "Declare, read, edit and move incidents through their lifecycle."},
+        {"name": "services", "description": "What incidents are declared on; managers create and edit them."},
+        {"name": "teams", "description": "Your teams and their members."},
+        {"name": "on-call", "description": "Rotations, computed shifts, who is on call, overrides, swaps, policies."},
+    ],
+    "ENUM_NAME_OVERRIDES": {
+        "IncidentStateEnum": "incidents.models.IncidentState",
+        "SeverityEnum": "incidents.models.Severity",
+        "SwapStateEnum": "oncall.models.SwapState",
+        "IncidentRoleEnum": "incidents.models.IncidentRole",
+        "IncidentSourceEnum": "incidents.models.IncidentSource",
+        "OverrideSourceEnum": "oncall.models.OverrideSource",
+        "ShiftSourceEnum": "oncall.schedule.ShiftSource",
+    },
 }
 
 LOGGING = {

@@ -1,4 +1,5 @@
 from incidents.models.incident import OPEN_STATES, Incident, IncidentSource, IncidentState
+from incidents.models.paging import Page, PageKind, SweepMark, UpdateReminder
 from incidents.models.permissions import (
     IncidentGroupObjectPermission,
     IncidentUserObjectPermission,
@@ -19,6 +20,8 @@ __all__ = [
     "IncidentSource",
     "IncidentState",
     "IncidentUserObjectPermission",
+    "Page",
+    "PageKind",
     "RoleAssignment",
     "Service",
     "ServiceGroupObjectPermission",
@@ -26,7 +29,9 @@ __all__ = [
     "Severity",
     "SeverityPolicy",
     "StatusUpdate",
+    "SweepMark",
     "TimelineEntry",
     "TimelineKind",
     "UpdateAudience",
+    "UpdateReminder",
 ]

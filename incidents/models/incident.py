@@ -23,6 +23,17 @@ OPEN_STATES = (S.DETECTED, S.ACKNOWLEDGED, S.INVESTIGATING, S.IDENTIFIED, S.RESO
 BEYOND_INVESTIGATING = (S.IDENTIFIED, S.RESOLVING, S.RESOLVED)
 
 
+# The predicates of the sweeps' partial indexes. The sweeps filter with these same Q objects, so PostgreSQL
+# can prove the index applies.
+ESCALATION_DUE = Q(next_escalation_at__isnull=False)
+ACK_SLA_RUNNING = Q(state=S.DETECTED, ack_breached_at__isnull=True, ack_deadline__isnull=False)
+UPDATE_NOT_REMINDED = Q(next_update_due_at__isnull=False) & (
+    Q(update_reminded_for__isnull=True)
+    | Q(update_reminded_for__lt=models.F("next_update_due_at"))
+    | Q(update_reminded_for__gt=models.F("next_update_due_at"))
+)
+
+
 class IncidentSource(models.TextChoices):
     MANUAL = "manual", "Declared by a person"
     API = "api", "REST API"
@@ -57,7 +68,29 @@ class Incident(FSMModelMixin, models.Model):
     closed_at = models.DateTimeField(null=True, blank=True)
 
     ack_deadline = models.DateTimeField(null=True, blank=True)
+    ack_breached_at = models.DateTimeField(
+        null=True, blank=True, help_text="Set when the acknowledgement deadline passed unacknowledged."
+    )
     next_update_due_at = models.DateTimeField(null=True, blank=True)
+    update_reminded_for = models.DateTimeField(
+        null=True, blank=True, help_text="The update due time the last reminder was for."
+    )
+
+    # Paging (incidents.services.paging): the escalation policy frozen at declaration, and the due work.
+    escalation_policy_name = models.CharField(max_length=120, blank=True)
+    escalation_snapshot = models.JSONField(
+        default=list, blank=True, help_text="The policy's levels as they were when the incident was declared."
+    )
+    escalation_cycle = models.PositiveSmallIntegerField(default=1, help_text="1, then one more per reopen.")
+    escalation_started_at = models.DateTimeField(
+        null=True, blank=True, help_text="Level delays count from here (detection, or the reopen)."
+    )
+    next_escalation_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the next level is due; empty when nothing is left to page."
+    )
+    escalation_ended_at = models.DateTimeField(
+        null=True, blank=True, help_text="When this cycle's escalation stopped (acknowledged, resolved…)."
+    )
 
     resolution_summary = models.TextField(blank=True)
     false_alarm = models.BooleanField(default=False)
@@ -85,6 +118,11 @@ class Incident(FSMModelMixin, models.Model):
         indexes = [
             models.Index(fields=["state", "-detected_at"], name="incident_state_detected"),
             models.Index(fields=["service", "-detected_at"], name="incident_service_detected"),
+            # The paging sweeps' due work. Partial, so each index holds only rows with work pending and a
+            # sweep's cost follows the due rows, not the size of the table.
+            models.Index(fields=["next_escalation_at"], condition=ESCALATION_DUE, name="incident_escalation_due"),
+            models.Index(fields=["ack_deadline"], condition=ACK_SLA_RUNNING, name="incident_ack_sla_due"),
+            models.Index(fields=["next_update_due_at"], condition=UPDATE_NOT_REMINDED, name="incident_update_due"),
         ]
 
     def __str__(self) -> str:

@@ -13,6 +13,10 @@ class TimelineKind(models.TextChoices):
     EDIT = "edit", "Details edited"
     DEDUPLICATED = "deduplicated", "Duplicate alert"
     SERVICE = "service", "Service changed"
+    PAGE = "page", "Paged"
+    ESCALATION = "escalation", "Escalation"
+    ACK_BREACH = "ack_breach", "Acknowledgement SLA breached"
+    UPDATE_REMINDER = "update_reminder", "Update reminder sent"
 
 
 class ImmutableTimelineError(Exception):

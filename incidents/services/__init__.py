@@ -1,4 +1,5 @@
 from incidents.services.declare import incident_declare, incident_update, severity_policy_for
+from incidents.services.paging import incident_page_acknowledge, incident_page_responder
 from incidents.services.permissions import incident_grant_team_access, service_grant_team_access
 from incidents.services.roles import incident_assign_role, incident_relieve_role
 from incidents.services.services import service_create, service_update
@@ -25,6 +26,8 @@ __all__ = [
     "incident_identify",
     "incident_investigate",
     "incident_mitigate",
+    "incident_page_acknowledge",
+    "incident_page_responder",
     "incident_relieve_role",
     "incident_reopen",
     "incident_resolve",

@@ -18,6 +18,7 @@ from incidents.models import (
     TimelineKind,
 )
 from incidents.selectors import can_act_on_incident
+from incidents.services import paging
 from incidents.services.permissions import incident_grant_team_access
 from incidents.sla import ack_deadline, next_update_due, policy_for
 
@@ -87,6 +88,7 @@ def incident_declare(
         )
         incident.ack_deadline = ack_deadline(incident, policy)
         incident.next_update_due_at = next_update_due(incident, policy, last_update_at=detected_at)
+        paging.escalation_freeze(incident)
         try:
             with transaction.atomic():
                 incident.save()
@@ -103,9 +105,14 @@ def incident_declare(
             at=detected_at,
             to_state=incident.state,
             note=f"Declared as {severity} by {_name(user)} ({incident.get_source_display()}).",
-            data={"severity": severity, "source": source, "dedup_key": dedup_key},
+            data={"severity": severity, "source": source, "dedup_key": dedup_key,
+                  "escalation_policy": incident.escalation_policy_name},
         )
         incident_grant_team_access(incident=incident)
+        if incident.next_escalation_at is not None:
+            # Level 1 is paged by a worker right after commit (or by the next paging sweep if the broker is
+            # down): the declaration itself stays short, and the page can never precede the incident.
+            transaction.on_commit(lambda: paging.kick(incident.pk), robust=True)
         actor_id = user.pk if user else None
         transaction.on_commit(
             lambda: signals.incident_declared.send(sender=Incident, incident_id=incident.pk, actor_id=actor_id)

@@ -11,6 +11,7 @@ from incidents import close_checks, signals
 from incidents.models import Incident, Severity, TimelineEntry, TimelineKind
 from incidents.models.incident import has_commander_if_p1, has_resolution_summary
 from incidents.selectors import can_act_on_incident, can_close_incident, can_view_incident
+from incidents.services import paging
 from incidents.sla import ack_deadline, next_update_due, policy_for
 
 # action -> timestamp it stamps
@@ -119,6 +120,7 @@ def incident_transition(*, incident: Incident | int, user, action: str, note: st
             incident=locked, kind=TimelineKind.TRANSITION, actor=user, at=now,
             from_state=from_state, to_state=locked.state, note=note, data={"action": action},
         )
+        paging.escalation_after_transition(locked, action=action, user=user, now=now)
         actor_id = user.pk if user else None
         transaction.on_commit(
             lambda: signals.incident_transitioned.send(
@@ -179,6 +181,7 @@ def incident_change_severity(*, incident, user, severity: str, note: str = "") -
         locked.ack_deadline = ack_deadline(locked, policy)
         last_update = locked.status_updates.order_by("-posted_at").values_list("posted_at", flat=True).first()
         locked.next_update_due_at = next_update_due(locked, policy, last_update_at=last_update or locked.detected_at)
+        paging.escalation_after_severity_change(locked)
         locked.save()
         TimelineEntry.objects.create(
             incident=locked, kind=TimelineKind.SEVERITY, actor=user, at=timezone.now(), note=note,

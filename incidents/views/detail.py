@@ -2,8 +2,15 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.utils import timezone
 
-from incidents import communications, selectors
-from incidents.forms import AssignRoleForm, IncidentEditForm, SeverityForm, StatusUpdateForm, TransitionForm
+from incidents import communications, paging_selectors, selectors
+from incidents.forms import (
+    AssignRoleForm,
+    DirectPageForm,
+    IncidentEditForm,
+    SeverityForm,
+    StatusUpdateForm,
+    TransitionForm,
+)
 from incidents.models import Incident, IncidentState, UpdateAudience
 from incidents.services.transitions import ACTION_LABELS, STAMPS
 from incidents.views.runbook import render_runbook
@@ -81,6 +88,7 @@ def detail_context(request, incident: Incident, *, forms: dict | None = None) ->
             and incident.ack_deadline and incident.ack_deadline < now
         ),
         "update_overdue": incident.next_update_due_at is not None and incident.next_update_due_at < now,
+        "paging": paging_selectors.incident_paging(incident),
         "runbook_html": render_runbook(incident.service.runbook),
         "comm_kinds": communications.KINDS,
         "comm_templates": templates,
@@ -93,6 +101,7 @@ def detail_context(request, incident: Incident, *, forms: dict | None = None) ->
             assign_form=forms.get("assign_form") or AssignRoleForm(team=incident.service.team),
             update_form=forms.get("update_form") or StatusUpdateForm(initial=update_initial),
             edit_form=forms.get("edit_form") or IncidentEditForm.for_incident(incident),
+            page_form=forms.get("page_form") or DirectPageForm(),
         )
     return context
 

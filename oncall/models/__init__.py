@@ -1,6 +1,7 @@
+from oncall.models.api_token import ApiToken
 from oncall.models.escalation import ESCALATION_ROLES, EscalationLevel, EscalationPolicy, EscalationTarget
 from oncall.models.handoff import HandoffNote
-from oncall.models.notification import Notification, NotificationChannel, NotificationStatus
+from oncall.models.notification import Notification, NotificationChannel, NotificationKind, NotificationStatus
 from oncall.models.profile import OnCallProfile, new_feed_token, new_webhook_secret
 from oncall.models.rotation import (
     Blackout,
@@ -26,6 +27,7 @@ __all__ = [
     "ESCALATION_ROLES",
     "LIVE_SWAP_STATES",
     "RESPONDER_ROLES",
+    "ApiToken",
     "Blackout",
     "BlackoutReason",
     "EscalationLevel",
@@ -34,6 +36,7 @@ __all__ = [
     "HandoffNote",
     "Notification",
     "NotificationChannel",
+    "NotificationKind",
     "NotificationStatus",
     "OnCallProfile",
     "Override",

@@ -1,0 +1,36 @@
+"""The outbox guard incidents registers with oncall.delivery.guards: a page or reminder that is no longer
+true when its turn comes is cancelled instead of sent (an escalation page whose cycle was acknowledged while
+the message waited for a worker or the broker; a reminder whose update was posted meanwhile)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from incidents.models import OPEN_STATES, Incident, PageKind
+from oncall.models import NotificationKind
+
+
+def paging_guard(notification) -> str | None:
+    data = notification.data or {}
+    incident_id = data.get("incident_id")
+    if not incident_id or notification.kind not in (NotificationKind.PAGE, NotificationKind.REMINDER):
+        return None
+    incident = (
+        Incident.objects.filter(pk=incident_id)
+        .values("state", "escalation_cycle", "escalation_ended_at", "next_update_due_at")
+        .first()
+    )
+    reference = data.get("reference", f"INC-{incident_id}")
+    if incident is None:
+        return f"{reference} no longer exists."
+    if incident["state"] not in OPEN_STATES:
+        return f"{reference} was {incident['state']} before this went out."
+    escalation_page = notification.kind == NotificationKind.PAGE and data.get("page_kind") == PageKind.ESCALATION
+    cycle_over = incident["escalation_cycle"] != data.get("cycle") or incident["escalation_ended_at"] is not None
+    if escalation_page and cycle_over:
+        return f"{reference} was acknowledged before this page went out."
+    if notification.kind == NotificationKind.REMINDER:
+        due = data.get("update_due_at")
+        if due is None or incident["next_update_due_at"] != dt.datetime.fromisoformat(due):
+            return f"An update on {reference} was posted before this reminder went out."
+    return None

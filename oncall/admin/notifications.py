@@ -1,10 +1,13 @@
 """The notification outbox, read-only: what Watchkeeper told whom, and whether it went out."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 
+from config.errors import ApplicationError
 from oncall.admin.base import TeamScopedAdmin
 from oncall.eligibility import display_name
 from oncall.models import Notification
+from oncall.services import notification_retry
 
 _FIELD_NAMES = tuple(field.name for field in Notification._meta.fields if field.name != "id")
 
@@ -22,6 +25,7 @@ class NotificationAdmin(TeamScopedAdmin):
     ordering = ("-created_at", "-id")
     fields = _FIELD_NAMES
     readonly_fields = fields
+    actions = ["retry_selected"]
 
     def has_add_permission(self, request):
         return False
@@ -35,3 +39,16 @@ class NotificationAdmin(TeamScopedAdmin):
     @admin.display(description="Recipient", ordering="recipient__first_name")
     def person(self, notification: Notification) -> str:
         return display_name(notification.recipient)
+
+    @admin.action(description="Send the selected failed notifications again")
+    def retry_selected(self, request, queryset):
+        retried = 0
+        for notification in queryset:
+            try:
+                notification_retry(notification=notification, user=request.user)
+            except (ApplicationError, PermissionDenied) as exc:
+                messages.error(request, f"#{notification.pk}: {exc}")
+            else:
+                retried += 1
+        if retried:
+            messages.success(request, f"{retried} notification(s) queued for delivery again.")

@@ -1,4 +1,4 @@
-"""Thin Celery tasks: each calls one service. The beat schedule is registered by postmortems.beat."""
+"""Thin Celery tasks: each calls one service. Beat runs them from CELERY_BEAT_SCHEDULE in config/settings/base.py."""
 
 from celery import shared_task
 

@@ -38,6 +38,7 @@ urlpatterns = [
     path("", api_root, name="root"),
     path("", include("incidents.api.urls")),
     path("", include("oncall.api.urls")),
+    path("", include("postmortems.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
     path("redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),

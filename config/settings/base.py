@@ -171,6 +171,26 @@ CELERY_BEAT_SCHEDULE = {
         "task": "oncall.swap_requests_expire",
         "schedule": crontab(minute="10", hour="0"),
     },
+    # Post-mortem reminders and the missing-draft backstop (postmortems.tasks). Each sweep writes a reminder once
+    # per item per day (the digest once per team and ISO week), so a doubled or extra run sends nothing twice.
+    "postmortems: remind owners of overdue action items": {
+        "task": "postmortems.remind_overdue_action_items",
+        "schedule": crontab(minute="0", hour="7-18"),  # hourly during the UTC working day
+    },
+    "postmortems: remind owners of overdue reviews": {
+        "task": "postmortems.remind_overdue_reviews",
+        "schedule": crontab(minute="0", hour="7-18"),
+    },
+    "postmortems: weekly digest of overdue action items": {
+        "task": "postmortems.send_weekly_digest",
+        "schedule": crontab(minute="0", hour="8", day_of_week="1"),  # Mondays 08:00 UTC
+    },
+    "postmortems: draft missing post-mortems": {
+        # The backstop for a resolved P1/P2 whose resolve-signal reaction was lost.
+        "task": "postmortems.draft_missing_postmortems",
+        "schedule": 15 * 60.0,
+        "options": {"expire_seconds": 30 * 60},
+    },
 }
 
 # The API at /api/v1/ (config/api): personal tokens or the session, JSON only, keyset pagination everywhere,

@@ -2,7 +2,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.utils import timezone
 
-from incidents import communications, paging_selectors, selectors
+from incidents import communications, page_links, paging_selectors, selectors
 from incidents.forms import (
     AssignRoleForm,
     DirectPageForm,
@@ -90,6 +90,7 @@ def detail_context(request, incident: Incident, *, forms: dict | None = None) ->
         "update_overdue": incident.next_update_due_at is not None and incident.next_update_due_at < now,
         "paging": paging_selectors.incident_paging(incident),
         "runbook_html": render_runbook(incident.service.runbook),
+        "related_links": page_links.links_for(incident, user),
         "comm_kinds": communications.KINDS,
         "comm_templates": templates,
     }

@@ -17,4 +17,5 @@ urlpatterns = [
     path("oncall/", include("oncall.urls")),
     path("postmortems/", include("postmortems.urls")),
     path("api/v1/", include("config.api.urls")),
+    path("integrations/", include("incidents.ingestion_urls")),
 ]

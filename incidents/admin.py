@@ -13,6 +13,8 @@ from django.http import HttpResponseNotAllowed, HttpResponseRedirect
 from django.urls import path, reverse
 
 from config.errors import ApplicationError
+from incidents import admin_insights  # noqa: F401  (the insights dashboard at /admin/insights/)
+from incidents.admin_lists import IncidentListAdminMixin, VisibleServiceListFilter, VisibleTeamListFilter
 from incidents.admin_paging import AckSlaListFilter, PageInline, PagingAdminMixin, ack_sla
 from incidents.models import Incident, RoleAssignment, Service, SeverityPolicy, StatusUpdate, TimelineEntry
 from incidents.models.roles import IncidentRole
@@ -221,7 +223,7 @@ ESCALATION_FIELDS = (
 
 
 @admin.register(Incident)
-class IncidentAdmin(PagingAdminMixin, RefusalAsMessageMixin, admin.ModelAdmin):
+class IncidentAdmin(IncidentListAdminMixin, PagingAdminMixin, RefusalAsMessageMixin, admin.ModelAdmin):
     change_form_template = "admin/incidents/incident/change_form.html"
     list_display = (
         "reference", "title", "service", "team", "severity", "state", "detected_at", "acknowledged_by",
@@ -232,12 +234,12 @@ class IncidentAdmin(PagingAdminMixin, RefusalAsMessageMixin, admin.ModelAdmin):
         "state",
         "severity",
         AckSlaListFilter,
-        ("service", admin.RelatedOnlyFieldListFilter),
-        ("service__team", admin.RelatedOnlyFieldListFilter),
+        ("detected_at", admin.DateFieldListFilter),
+        ("service", VisibleServiceListFilter),
+        ("service__team", VisibleTeamListFilter),
     )
     list_select_related = ("service__team", "acknowledged_by")
     search_fields = ("title", "description", "dedup_key")
-    date_hierarchy = "detected_at"
     ordering = ("-detected_at", "-id")
     inlines = (RoleAssignmentInline, StatusUpdateInline, PageInline, TimelineEntryInline)
     add_fieldsets = (
@@ -369,3 +371,4 @@ class IncidentAdmin(PagingAdminMixin, RefusalAsMessageMixin, admin.ModelAdmin):
     @admin.display(description="Team", ordering="service__team__name")
     def team(self, incident: Incident):
         return incident.service.team
+from incidents import admin_integrations  # noqa: E402, F401  (Integration admin: a module of its own)

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from incidents import views
+from incidents.views import insights as insights_views
 from incidents.views import paging as paging_views
 
 app_name = "incidents"
@@ -16,4 +17,5 @@ urlpatterns = [
     path("<int:pk>/edit/", views.incident_edit, name="edit"),
     path("<int:pk>/page/", paging_views.incident_page_responder, name="page"),
     path("<int:pk>/page/acknowledge/", paging_views.incident_page_acknowledge, name="page_acknowledge"),
+    path("insights/", insights_views.insights, name="insights"),
 ]

@@ -1,4 +1,4 @@
-"""Keyset ("cursor") pagination for every list endpoint.
+"""Keyset ("cursor") pagination for every list endpoint (the query and the token: config.keyset).
 
 A view names its orderings, each a tuple of non-null fields ending in a unique one
 (`{"-detected_at": ("-detected_at", "-id")}`). A page is `WHERE (ordering key) after (cursor) ORDER BY …
@@ -6,45 +6,16 @@ LIMIT n + 1`: page 200 costs what page 1 costs, and there is no COUNT. The curso
 holding the key of the row a page ends at; `next` and `previous` are ready-made links.
 """
 
-import base64
-import binascii
-import datetime as dt
-import json
-from functools import reduce
-from operator import or_
-
-from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import Q
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import BasePagination
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
-BIGINT = 2**63 - 1
-MAX_CURSOR_LENGTH = 1000
+from config.keyset import BadCursor, decode_cursor, encode_cursor, keyset_rows, row_key
 
 
 def _bad_cursor() -> ValidationError:
     return ValidationError({"cursor": ["Invalid cursor: use the next or previous link of a response."]})
-
-
-def _flip(field: str) -> str:
-    return field[1:] if field.startswith("-") else f"-{field}"
-
-
-def keyset_after(fields: tuple[str, ...], values: list) -> Q:
-    """Rows strictly after `values` in the order `fields`. The leading `>=`/`<=` on the first field keeps the
-    condition usable by an index on the ordering."""
-    terms = []
-    for i, field in enumerate(fields):
-        name = field.lstrip("-")
-        term = Q(**{f"{name}__{'lt' if field.startswith('-') else 'gt'}": values[i]})
-        for j in range(i):
-            term &= Q(**{fields[j].lstrip("-"): values[j]})
-        terms.append(term)
-    first = fields[0]
-    lead = Q(**{f"{first.lstrip('-')}__{'lte' if first.startswith('-') else 'gte'}": values[0]})
-    return lead & reduce(or_, terms)
 
 
 class KeysetPagination(BasePagination):
@@ -80,40 +51,12 @@ class KeysetPagination(BasePagination):
             )
         return size
 
-    def _decode(self, raw: str, model, ordering: str, fields: tuple[str, ...]) -> tuple[list, bool]:
-        if len(raw) > MAX_CURSOR_LENGTH:
-            raise _bad_cursor()
+    @staticmethod
+    def _decode(raw: str, model, ordering: str, fields: tuple[str, ...]) -> tuple[list, bool]:
         try:
-            data = json.loads(base64.urlsafe_b64decode(raw.encode("ascii") + b"=" * (-len(raw) % 4)))
-            if data["o"] != ordering or not isinstance(data["r"], bool) or len(data["v"]) != len(fields):
-                raise _bad_cursor()
-            values = [
-                self._to_python(model, field.lstrip("-"), value) for field, value in zip(fields, data["v"], strict=True)
-            ]
-        except (ValueError, TypeError, KeyError, binascii.Error, UnicodeError, DjangoValidationError) as exc:
+            return decode_cursor(raw, model, ordering, fields)
+        except BadCursor as exc:
             raise _bad_cursor() from exc
-        return values, data["r"]
-
-    @staticmethod
-    def _to_python(model, name: str, value):
-        if value is None or isinstance(value, (dict, list, bool)):
-            raise ValueError(name)
-        if isinstance(value, str):
-            if "\x00" in value:  # PostgreSQL refuses NUL in text
-                raise ValueError(name)
-            value.encode("utf-8")  # a lone surrogate raises UnicodeEncodeError (a ValueError)
-        python = model._meta.get_field(name).to_python(value)
-        if isinstance(python, int) and not -BIGINT <= python <= BIGINT:
-            raise ValueError(name)
-        if isinstance(python, dt.datetime) and python.tzinfo is None:
-            raise ValueError(name)
-        return python
-
-    @staticmethod
-    def _encode(ordering: str, values: list, reverse: bool) -> str:
-        plain = [v.isoformat() if isinstance(v, (dt.datetime, dt.date, dt.time)) else v for v in values]
-        data = json.dumps({"o": ordering, "v": plain, "r": reverse}, separators=(",", ":"))
-        return base64.urlsafe_b64encode(data.encode()).decode("ascii").rstrip("=")
 
     # --- the page --------------------------------------------------------------------------------------
     def paginate_queryset(self, queryset, request, view=None):
@@ -122,21 +65,13 @@ class KeysetPagination(BasePagination):
         size = self._page_size(request)
         raw = request.query_params.get(self.cursor_query_param)
         values, reverse = self._decode(raw, queryset.model, self.ordering, fields) if raw else (None, False)
-        order = tuple(_flip(f) for f in fields) if reverse else fields
-        if values is not None:
-            queryset = queryset.filter(keyset_after(order, values))
-        rows = list(queryset.order_by(*order)[: size + 1])
-        more = len(rows) > size
-        rows = rows[:size]
-        if reverse:
-            rows.reverse()
-        key = lambda row: [getattr(row, f.lstrip("-")) for f in fields]  # noqa: E731
+        rows, more = keyset_rows(queryset, fields, values, reverse, size)
         self.next_cursor = self.previous_cursor = None
         if rows:
             if more or reverse:
-                self.next_cursor = self._encode(self.ordering, key(rows[-1]), False)
+                self.next_cursor = encode_cursor(self.ordering, row_key(rows[-1], fields), False)
             if (more and reverse) or (values is not None and not reverse):
-                self.previous_cursor = self._encode(self.ordering, key(rows[0]), True)
+                self.previous_cursor = encode_cursor(self.ordering, row_key(rows[0], fields), True)
         return rows
 
     def _link(self, cursor: str | None) -> str | None:

@@ -28,6 +28,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Monitoring tools' POSTs to /integrations/… skip the browser middleware below (incidents/ingestion/middleware.py).
+    "incidents.ingestion.middleware.IngestionMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -248,3 +250,15 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
 }
+
+# Monitoring integrations (incidents.ingestion; README "Integrations"). The rate limit counts in Redis when one is
+# configured (INGESTION_REDIS_URL, else a redis:// Celery broker), otherwise on the integration's database row.
+INGESTION_REDIS_URL = env_str("INGESTION_REDIS_URL") or (
+    CELERY_BROKER_URL if CELERY_BROKER_URL.startswith(("redis://", "rediss://")) else ""
+)
+INGESTION_KEY_CACHE_SECONDS = env_int("INGESTION_KEY_CACHE_SECONDS", 10)
+INGESTION_COUNTER_FLUSH_SECONDS = 1.0
+# An alert added to an incident that is already open commits without waiting for the WAL flush (a PostgreSQL crash
+# could lose the last fraction of a second of such alerts; never an incident or a state change). incidents/ingestion/
+# writes.py explains; false: every alert waits for the disk.
+INGESTION_ASYNC_COMMIT = env_bool("INGESTION_ASYNC_COMMIT", True)

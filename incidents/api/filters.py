@@ -7,10 +7,16 @@ from incidents.models import OPEN_STATES, Incident, IncidentState, Service, Seve
 
 
 class IncidentFilter(django_filters.FilterSet):
-    state = django_filters.MultipleChoiceFilter(choices=IncidentState.choices, help_text="Repeat for several.")
+    # distinct=False: these are columns of the incident, so no row can appear twice, and a DISTINCT would make
+    # PostgreSQL sort every matching incident before returning the first page.
+    state = django_filters.MultipleChoiceFilter(
+        choices=IncidentState.choices, distinct=False, help_text="Repeat for several."
+    )
     open = BooleanFilter(method="filter_open", help_text="true: only open incidents; false: only "
                                         "resolved and closed ones.")
-    severity = django_filters.MultipleChoiceFilter(choices=Severity.choices, help_text="Repeat for several.")
+    severity = django_filters.MultipleChoiceFilter(
+        choices=Severity.choices, distinct=False, help_text="Repeat for several."
+    )
     service = django_filters.CharFilter(field_name="service__slug", max_length=120, help_text="Service slug.")
     team = django_filters.CharFilter(field_name="service__team__slug", max_length=120, help_text="Team slug.")
     dedup_key = django_filters.CharFilter(max_length=255)

@@ -2,6 +2,7 @@
 other teams' incidents are 404), writes go through incidents.services (which decide 403, 409 and 400)."""
 
 from django.db import transaction
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
@@ -27,8 +28,10 @@ def incident_detail_data(request, incident: Incident) -> dict:
 
 def _reread(request, incident: Incident) -> Incident:
     """The incident as the list and detail show it (the services return a locked row without every join)."""
-    visible = selectors.incidents_visible_to(request.user).select_related("declared_by")
-    return visible.filter(pk=incident.pk).first() or incident
+    try:
+        return selectors.incident_for_user(request.user, incident.pk)
+    except Http404:
+        return incident
 
 
 @extend_schema(tags=["incidents"])
@@ -53,7 +56,10 @@ class IncidentViewSet(viewsets.GenericViewSet):
 
     @extend_schema(summary="List incidents", description="Newest first by default; keyset pagination.")
     def list(self, request):
-        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        incidents = selectors.incidents_for_listing(
+            self.get_queryset(), people=("acknowledged_by", "declared_by"), texts=True
+        )
+        page = self.paginate_queryset(self.filter_queryset(incidents))
         return self.get_paginated_response(s.IncidentSerializer(page, many=True).data)
 
     @extend_schema(summary="Get an incident", responses=s.IncidentDetailSerializer)

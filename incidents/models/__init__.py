@@ -1,4 +1,5 @@
 from incidents.models.incident import OPEN_STATES, Incident, IncidentSource, IncidentState
+from incidents.models.integration import Alert, AlertAction, Integration, IntegrationKind
 from incidents.models.paging import Page, PageKind, SweepMark, UpdateReminder
 from incidents.models.permissions import (
     IncidentGroupObjectPermission,
@@ -13,6 +14,10 @@ from incidents.models.status import StatusUpdate, UpdateAudience
 from incidents.models.timeline import TimelineEntry, TimelineKind
 
 __all__ = [
+    "Alert",
+    "AlertAction",
+    "Integration",
+    "IntegrationKind",
     "OPEN_STATES",
     "Incident",
     "IncidentGroupObjectPermission",

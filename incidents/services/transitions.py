@@ -72,16 +72,30 @@ def _unmet_condition(incident: Incident, action: str) -> str | None:
     return "This transition's conditions are not met."
 
 
-def incident_transition(*, incident: Incident | int, user, action: str, note: str = "", **fields) -> Incident:
+# What a monitoring integration may do to an incident on its own service (PagerDuty's event actions).
+INTEGRATION_ACTIONS = ("acknowledge", "resolve")
+
+
+def incident_transition(
+    *, incident: Incident | int, user, action: str, note: str = "", integration=None, **fields
+) -> Incident:
     """Run one lifecycle action. Guarantees: permission checked on the locked row, state changed by the
     django-fsm transition only, its timestamp stamped, one timeline entry written, other apps told
     after commit. Raises Http404-worthy PermissionDenied, ConflictError (state moved on), or
-    ApplicationError (a guard such as the P1 commander rule is not met)."""
+    ApplicationError (a guard such as the P1 commander rule is not met).
+
+    `integration` (with `user=None`): a monitoring integration acting on an incident of its own service, which
+    its key already authorised; it may only acknowledge or resolve, and every guard still applies."""
     if action not in STAMPS:
         raise ApplicationError(f"Unknown action “{action}”.")
+    if integration is not None and (user is not None or action not in INTEGRATION_ACTIONS):
+        raise ApplicationError(f"An integration cannot {action} incidents.")
     with transaction.atomic():
         locked = _lock(incident)
-        if not can_view_incident(user, locked) or not can_act_on_incident(user, locked):
+        if integration is not None:
+            if locked.service_id != integration.service_id:
+                raise PermissionDenied("An integration acts on its own service's incidents only.")
+        elif not can_view_incident(user, locked) or not can_act_on_incident(user, locked):
             raise PermissionDenied("You may not act on this incident.")
         if action == "close" and not can_close_incident(user, locked):
             raise PermissionDenied("Only the Incident Commander or a team manager can close an incident.")
@@ -116,9 +130,13 @@ def incident_transition(*, incident: Incident | int, user, action: str, note: st
         elif action == "reopen":
             locked.next_update_due_at = next_update_due(locked, policy, last_update_at=now)
         locked.save()
+        data = {"action": action}
+        if integration is not None:
+            data.update(integration=integration.pk, integration_name=integration.name)
+            note = note or f"By the integration “{integration.name}”."
         TimelineEntry.objects.create(
             incident=locked, kind=TimelineKind.TRANSITION, actor=user, at=now,
-            from_state=from_state, to_state=locked.state, note=note, data={"action": action},
+            from_state=from_state, to_state=locked.state, note=note, data=data,
         )
         paging.escalation_after_transition(locked, action=action, user=user, now=now)
         actor_id = user.pk if user else None

@@ -31,10 +31,11 @@ PROGRESS = [(state, STAMPS.get(action) or "detected_at") for state, action in (
 BUTTON_STYLES = {"resolve": "btn-success", "reopen": ""}
 
 
-def lifecycle_actions(user, incident: Incident) -> dict:
+def lifecycle_actions(user, incident: Incident, *, can_act: bool | None = None, can_close: bool | None = None) -> dict:
     """Which transition buttons to show, from the one selector that knows (state, conditions, permission)."""
     result = {"buttons": [], "blocked": [], "close": False, "can_resolve": False}
-    for action, ready in selectors.incident_actions_for(user, incident).items():
+    actions = selectors.incident_actions_for(user, incident, can_act=can_act, can_close=can_close)
+    for action, ready in actions.items():
         label = ACTION_LABELS[action]
         if action == "close":
             # Closing's condition (a resolution summary) is met by the close form itself.
@@ -65,7 +66,7 @@ def detail_context(request, incident: Incident, *, forms: dict | None = None) ->
     now = timezone.now()
     detail = selectors.incident_detail(incident)
     can_act = selectors.can_act_on_incident(user, incident)
-    can_close = can_act and selectors.can_close_incident(user, incident)
+    can_close = can_act and selectors.can_close_incident(user, incident, can_act=True)
     templates = communications.all_templates(incident, assignments=detail["assignments"], now=now)
 
     compose = request.GET.get("compose")
@@ -81,7 +82,7 @@ def detail_context(request, incident: Incident, *, forms: dict | None = None) ->
         "now": now,
         "can_act": can_act,
         "can_close": can_close,
-        "actions": lifecycle_actions(user, incident),
+        "actions": lifecycle_actions(user, incident, can_act=can_act, can_close=can_close),
         "progress": progress_steps(incident),
         "ack_overdue": bool(
             incident.is_open and incident.acknowledged_at is None

@@ -1,0 +1,200 @@
+"""The write path of ingestion, in raw SQL where the ORM would need more round trips.
+
+The common case in an alert storm is an alert for an incident that is already open. That is ONE statement, run
+in autocommit mode (its own transaction: no BEGIN/COMMIT round trips), prepared once per connection:
+
+    WITH open_incident AS (SELECT id FROM incident WHERE service_id = … AND dedup_key = … AND state IN (open…))
+    INSERT INTO alert (…) SELECT open_incident.id, … FROM open_incident [CROSS JOIN (VALUES (…), …) AS v]
+    [ON CONFLICT (incident_id, fingerprint) WHERE NOT (fingerprint = '') DO UPDATE SET …]   -- Alertmanager
+    RETURNING id, incident_id
+
+The SELECT is served by the partial unique index one_open_incident_per_dedup_key (its predicate is repeated
+literally, so PostgreSQL can prove the index applies). It returns no row when no incident is open for the key;
+only then does the caller take the regular incident_declare path, whose partial unique constraint decides a race
+between simultaneous first alerts (the loser re-reads the winner) — so this path never creates an incident and
+cannot create two. Unlike an INSERT … ON CONFLICT DO UPDATE on the incident, it does not write the incident row
+for a duplicate alert: no row lock, no new row version, nothing for concurrent alerts of one key to queue on.
+
+Durability: on PostgreSQL, with INGESTION_ASYNC_COMMIT (the default), this statement — and only this one, when
+it runs on its own — commits without waiting for the WAL to reach the disk (synchronous_commit = off for its
+transaction). The alert is committed and visible at once like any other; what changes is that a crash of the
+PostgreSQL server (not of Watchkeeper) within about 0.6 s (3 × wal_writer_delay) could lose it. It only ever
+concerns alerts added to an incident that already exists and was committed durably: incidents, acknowledgements
+and resolutions always wait for the flush. On a disk whose fsync takes milliseconds this is the difference
+between one flush per alert and one per batch (README "Performance").
+
+The same SQL runs on SQLite (≥ 3.35: CTE before INSERT, VALUES in FROM, partial-index upsert, RETURNING), unprepared
+and with the default durability.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import OperationalError, ProgrammingError, connection
+
+from incidents.models import OPEN_STATES, Alert, Incident
+
+try:
+    from psycopg.types.json import Jsonb
+except ImportError:  # SQLite-only installs
+    Jsonb = None
+
+ALERT_FIELDS = (
+    "received_at", "last_received_at", "dedup_key", "fingerprint", "action", "severity", "summary", "source",
+    "payload",
+)
+# What a repeated Alertmanager notification changes on the alert row of a fingerprint.
+UPSERT_FIELDS = ("last_received_at", "action", "severity", "summary", "payload")
+
+
+@dataclass(slots=True)
+class AlertRow:
+    received_at: dt.datetime
+    dedup_key: str
+    action: str
+    summary: str
+    payload: dict | str  # a dict, or JSON text
+    severity: str = ""
+    source: str = ""
+    fingerprint: str = ""
+
+
+_sql_cache: dict[tuple, tuple[str, list[str]]] = {}
+# PostgreSQL types of the parameters, for PREPARE: the statement's ids and key, then each row's ALERT_FIELDS.
+HEAD_TYPES = ["bigint", "varchar", "bigint", "bigint"]
+ROW_TYPES = ["timestamptz", "timestamptz", "varchar", "varchar", "varchar", "varchar", "varchar", "varchar", "jsonb"]
+
+
+def _sql(rows: int, upsert: bool, async_commit: bool = False) -> tuple[str, list[str]]:
+    """The statement (with %s placeholders) and its parameters' PostgreSQL types."""
+    key = (connection.vendor, rows, upsert, async_commit)
+    cached = _sql_cache.get(key)
+    if cached is not None:
+        return cached
+    qn = connection.ops.quote_name
+    incident, alert = Incident._meta, Alert._meta
+    states = ", ".join(f"'{state}'" for state in OPEN_STATES)  # literals: constants the index predicate names
+    columns = ["incident", "integration", "service", *ALERT_FIELDS]
+    column_sql = ", ".join(qn(alert.get_field(name).column) for name in columns)
+    one_row = ", ".join(["%s"] * len(ALERT_FIELDS))
+    if rows == 1:
+        selected, source = one_row, "open_incident"
+    else:
+        selected = ", ".join(f"v.column{i}" for i in range(1, len(ALERT_FIELDS) + 1))
+        source = "open_incident CROSS JOIN (VALUES " + ", ".join([f"({one_row})"] * rows) + ") AS v"
+    # The statement is its own (implicit) transaction; a transaction-local setting made while it runs still
+    # holds when it commits, so this commit alone does not wait for the WAL flush. Evaluated once per statement
+    # (joined in), never anywhere else: the session keeps synchronous_commit as configured.
+    durability = ", durability AS (SELECT set_config('synchronous_commit', 'off', true) AS off)" if async_commit else ""
+    sql = (
+        f"WITH open_incident AS (SELECT {qn('id')} FROM {qn(incident.db_table)} "
+        f"WHERE {qn('service_id')} = %s AND {qn('dedup_key')} = %s AND {qn('state')} IN ({states}) LIMIT 1)"
+        f"{durability} "
+        f"INSERT INTO {qn(alert.db_table)} ({column_sql}) "
+        f"SELECT open_incident.{qn('id')}, %s, %s, {selected} "
+        f"FROM {source}{' CROSS JOIN durability' if async_commit else ''} WHERE 1 = 1"
+    )
+    if upsert:
+        fingerprint = qn(alert.get_field("fingerprint").column)
+        updates = ", ".join(f"{qn(f)} = excluded.{qn(f)}" for f in UPSERT_FIELDS)
+        sql += (
+            f" ON CONFLICT ({qn(alert.get_field('incident').column)}, {fingerprint})"
+            f" WHERE NOT ({fingerprint} = '') DO UPDATE SET {updates}"
+        )
+    sql += f" RETURNING {qn('id')}, {qn(alert.get_field('incident').column)}"
+    _sql_cache[key] = (sql, HEAD_TYPES + ROW_TYPES * rows)
+    return _sql_cache[key]
+
+
+_received_at = Alert._meta.get_field("received_at")
+
+
+def _json_param(payload: dict | str):
+    """JSON text for the payload column: a dict encoded, or text already JSON (an event's body as received)
+    passed on as is. PostgreSQL's jsonb refuses the escape \\u0000, which JSON allows: it becomes U+FFFD."""
+    text = payload if isinstance(payload, str) else json.dumps(payload)
+    if "\\u0000" in text:
+        text = text.replace("\\u0000", "\\ufffd")
+    if connection.vendor == "postgresql":
+        return Jsonb(text, dumps=str)  # dumps=str: the text is JSON already
+    return text
+
+
+def _row_params(row: AlertRow) -> list:
+    at = _received_at.get_db_prep_save(row.received_at, connection)
+    return [
+        at, at, row.dedup_key, row.fingerprint, row.action, row.severity, row.summary[:1024], row.source[:255],
+        _json_param(row.payload),
+    ]
+
+
+def alerts_add_to_open_incident(
+    *, service_id: int, integration_id: int, dedup_key: str, rows: list[AlertRow], upsert: bool = False
+) -> int | None:
+    """Store `rows` on the incident open for (service, dedup key), in one statement; the incident's id, or None
+    (and nothing stored) when no incident is open for the key. `upsert`: rows with a fingerprint already stored
+    on that incident update it (Alertmanager's one alert per fingerprint)."""
+    params: list = [service_id, dedup_key, integration_id, service_id]
+    for row in rows:
+        params += _row_params(row)
+    on_its_own = connection.vendor == "postgresql" and not connection.in_atomic_block
+    async_commit = on_its_own and getattr(settings, "INGESTION_ASYNC_COMMIT", False)
+    sql, types = _sql(len(rows), upsert, async_commit)
+    if not on_its_own:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            returned = cursor.fetchall()
+        return returned[0][1] if returned else None
+    for attempt in (1, 2):
+        # With CONN_HEALTH_CHECKS Django pings a reused connection (SELECT 1) before the first query of every
+        # request: a round trip per event. Here the statement itself finds a broken connection, and runs once
+        # more on a new one: the same guarantee, without the ping.
+        connection.health_check_done = True
+        try:
+            with connection.cursor() as cursor:
+                if len(rows) <= PREPARED_MAX_ROWS:
+                    name = f"wk_ingest_{len(rows)}_{int(upsert)}_{int(async_commit)}"
+                    _execute_prepared(cursor, name, sql, types, params)
+                else:
+                    cursor.execute(sql, params)
+                returned = cursor.fetchall()
+            return returned[0][1] if returned else None
+        except OperationalError:
+            if attempt == 2:
+                raise
+            connection.close()
+    return None  # not reached
+
+
+# Planning this statement (the incident table's partial indexes are each checked against its predicate) costs
+# several times what executing it does, and Django's psycopg connections never prepare statements
+# (prepare_threshold=None, client-side binding). So the storm path prepares its own, once per connection, and runs
+# EXECUTE through Django's cursor (logged and counted like any query). Only outside transactions, where a failed
+# EXECUTE aborts nothing and can simply be retried.
+PREPARED_MAX_ROWS = 8
+
+
+def _execute_prepared(cursor, name: str, sql: str, types: list[str], params: list) -> None:
+    raw = connection.connection
+    state = getattr(connection, "_ingestion_prepared", None)
+    if state is None or state[0] is not raw:  # a new connection: nothing is prepared on it yet
+        state = (raw, set())
+        connection._ingestion_prepared = state
+    execute = f"EXECUTE {name} ({', '.join(['%s'] * len(params))})"
+    for attempt in (1, 2):
+        if name not in state[1]:
+            numbered = sql.replace("%s", "{}").format(*(f"${n}" for n in range(1, len(types) + 1)))
+            cursor.execute(f"PREPARE {name} ({', '.join(types)}) AS {numbered}")
+            state[1].add(name)
+        try:
+            cursor.execute(execute, params)
+            return
+        except ProgrammingError as exc:
+            # The session lost its prepared statements (DISCARD ALL by a pooler): prepare again, once.
+            if attempt == 2 or getattr(exc.__cause__, "sqlstate", None) != "26000":
+                raise
+            state[1].clear()

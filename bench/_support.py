@@ -36,6 +36,15 @@ def bench_database(suffix: str) -> str:
     return url
 
 
+def reuse_database(suffix: str) -> str:
+    """Point DATABASE_URL at the database an earlier run with BENCH_KEEP_DATABASE=1 left; return the URL."""
+    base = os.environ.get("BENCH_DATABASE_URL") or os.environ.get("DATABASE_URL", "")
+    parts = urlsplit(base)
+    url = urlunsplit(parts._replace(path=f"/{parts.path.lstrip('/') or 'watchkeeper'}_{suffix}"))
+    os.environ["DATABASE_URL"] = url
+    return url
+
+
 def django_setup(settings_module: str = "config.settings.test") -> None:
     os.environ["DJANGO_SETTINGS_MODULE"] = settings_module
     import django

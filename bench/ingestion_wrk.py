@@ -1,44 +1,52 @@
 """Benchmark: ingestion against the physical limit of the machine (issue 8, targets 1 and 3).
 
-In one run, with the same wrk load (15 s, 32 connections, Debian's wrk) against gunicorn with 3 sync workers:
+With the same load from wrk (Debian's package: 15 s, 32 connections) against gunicorn with 3 sync workers:
 - the bare baseline (bench/bare_django: a Django project whose only view parses the JSON and answers 202);
 - Watchkeeper with production settings on PostgreSQL (a database of its own) and a private redis-server (the
   rate limit's counter and the broker the new incidents' escalation kicks go to).
 Two loads: PagerDuty Events API v2 triggers spread over 200 dedup keys, and Alertmanager notifications for 200
-groups (each carrying one alert with a new fingerprint: instances joining a firing group).
+groups (each carrying one alert with a new fingerprint: instances joining a firing group). For each:
 
-Reported: req/s, p50/p99, non-2xx for both, the ratio (target ≥ 0.5 with p99 < 100 ms and no errors); after each
-run, that every event answered 2xx is stored (stored alerts ≥ 2xx answers, and at most the 32 requests in flight
-when wrk stopped more: those were processed but their answers never counted) and that each dedup key has exactly
-one open incident; peak RSS of each gunicorn worker (VmHWM; target < 150 MB); the plan of the fast path.
+1. the first event of every key, 32 at a time: each declares its incident (the regular incident_declare path);
+2. the storm: ROUNDS rounds of wrk against each server, alternating which goes first, so that the load other
+   processes put on the machine drifts into both alike; the round with the median ratio is the result. Reported:
+   req/s, p50/p99, non-2xx, the ratio (target ≥ 0.5 with p99 < 100 ms and no errors), the CPU time per request
+   of each side's processes; after every run, that every event answered 2xx is stored (stored alerts ≥ 2xx
+   answers, and at most the 32 requests in flight when wrk stopped more: those were processed but their answers
+   never counted), and at the end that each dedup key has exactly one open incident.
+
+Then the Events API v2 storm once more with the other INGESTION_ASYNC_COMMIT (durable commits vs not waiting for
+the WAL flush of an alert added to an open incident), so both figures are in every run; the peak RSS of each
+gunicorn worker (VmHWM; target < 150 MB) and the plan of the storm path's statement.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/watchkeeper python bench/ingestion_wrk.py
-    BENCH_SECONDS=15 BENCH_CONNECTIONS=32 BENCH_WORKERS=3 BENCH_PROFILE=1 (py-spy on one worker, if installed)
+    BENCH_SECONDS=15 BENCH_CONNECTIONS=32 BENCH_WORKERS=3 BENCH_ROUNDS=3 BENCH_PROFILE=1 (py-spy on one worker)
+    BENCH_COMPARE_COMMIT=0 (skip the other INGESTION_ASYNC_COMMIT)
 """
 
 from __future__ import annotations
 
 import json
 import os
-import re
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 import _support
+from _wrk import Gunicorn, cpu_seconds, fmt, lua_script
+from _wrk import wrk as run_wrk
 
 SECONDS = int(os.environ.get("BENCH_SECONDS", 15))
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", 32))
 WORKERS = int(os.environ.get("BENCH_WORKERS", 3))
 KEYS = 200
 WARMUP_SECONDS = 2
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", 3))
+COMPARE_COMMIT = os.environ.get("BENCH_COMPARE_COMMIT", "1") != "0"
 HERE = Path(__file__).resolve().parent
-GUNICORN = str(Path(sys.executable).with_name("gunicorn"))
 
 EVENTS_LUA = r"""
 local routing_key = "%(key)s"
@@ -100,102 +108,8 @@ end
 %(done)s
 """
 
-DONE_LUA = r"""
-function done(summary, latency, requests)
-  local e = summary.errors
-  io.write(string.format("WRK_RESULT requests=%d status_errors=%d socket_errors=%d duration_us=%d " ..
-    "p50_us=%d p90_us=%d p99_us=%d max_us=%d\n", summary.requests, e.status, e.connect + e.read + e.write + e.timeout,
-    summary.duration, latency:percentile(50), latency:percentile(90), latency:percentile(99), latency.max))
-end
-"""
-
-
-def lua_script(template: str, key: str) -> str:
-    path = Path(tempfile.mkstemp(prefix="wk-bench-", suffix=".lua")[1])
-    path.write_text(template % {"key": key, "keys": KEYS, "done": DONE_LUA})
-    return str(path)
-
-
-class Gunicorn:
-    """gunicorn with WORKERS sync workers in its own process group; stopped by its pid."""
-
-    def __init__(self, app: str, *, env: dict, chdir: Path):
-        self.port = _support_free_port()
-        self.log = Path(tempfile.mkstemp(prefix="wk-gunicorn-", suffix=".log")[1])
-        with open(self.log, "ab") as log:
-            self.process = subprocess.Popen(
-                [GUNICORN, app, "--workers", str(WORKERS), "--worker-class", "sync", "--bind",
-                 f"127.0.0.1:{self.port}", "--chdir", str(chdir), "--backlog", "2048", "--graceful-timeout", "5"],
-                env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-            )
-        deadline = time.monotonic() + 30
-        while len(self.workers()) < WORKERS or not self._answers():
-            if self.process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"gunicorn did not start:\n{self.log.read_text()[-3000:]}")
-            time.sleep(0.2)
-
-    def _answers(self) -> bool:
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{self.port}/healthz", timeout=1)  # noqa: S310
-        except urllib.error.HTTPError:
-            return True  # the bare project has no /healthz: any HTTP answer means it is up
-        except OSError:
-            return False
-        return True
-
-    def url(self, path: str) -> str:
-        return f"http://127.0.0.1:{self.port}{path}"
-
-    def workers(self) -> list[int]:
-        try:
-            children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children").read_text().split()
-        except OSError:
-            return []
-        return [int(pid) for pid in children]
-
-    def peak_rss_mb(self) -> list[float]:
-        peaks = []
-        for pid in self.workers():
-            status = Path(f"/proc/{pid}/status").read_text()
-            peaks.append(int(re.search(r"VmHWM:\s+(\d+) kB", status)[1]) / 1024)
-        return peaks
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait(timeout=5)
-        self.log.unlink(missing_ok=True)
-
-
-def _support_free_port() -> int:
-    from tests.realworld.harness import free_port
-
-    return free_port()
-
-
 def wrk(url: str, script: str, seconds: int) -> dict:
-    out = subprocess.run(
-        ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{seconds}s", "--timeout", "10s", "-s", script, url],
-        capture_output=True, text=True, check=True,
-    ).stdout
-    match = re.search(r"WRK_RESULT (.*)", out)
-    if match is None:
-        raise RuntimeError(f"wrk printed no result:\n{out}")
-    result = {k: int(v) for k, v in (pair.split("=") for pair in match[1].split())}
-    result["rps"] = result["requests"] / (result["duration_us"] / 1e6)
-    result["ok"] = result["requests"] - result["status_errors"]
-    return result
-
-
-def fmt(result: dict) -> str:
-    return (f"{result['rps']:>8,.0f} req/s  p50 {result['p50_us'] / 1000:>6.1f} ms"
-            f"  p99 {result['p99_us'] / 1000:>6.1f} ms  max {result['max_us'] / 1000:>6.1f} ms"
-            f"  non-2xx {result['status_errors']:>5}"
-            f"  socket errors {result['socket_errors']}")
+    return run_wrk(url, script, seconds, connections=CONNECTIONS)
 
 
 def setup_data():
@@ -218,21 +132,28 @@ def setup_data():
     return service, (events, events_key), (am, am_key)
 
 
-def check(integration, before: int, result: dict) -> list[str]:
-    """Every 2xx stored; one open incident per dedup key. Returns the problems found."""
-    from django.db.models import Count
-
-    from incidents.models import OPEN_STATES, Alert, Incident
+def stored_check(integration, before: int, result: dict) -> tuple[list[str], str]:
+    """Every event answered 2xx is stored. Returns the problems found and a line saying what was checked."""
+    from incidents.models import Alert
 
     stored = Alert.objects.filter(integration=integration).count() - before
-    problems = []
     answered = result["ok"]
-    print(f"  stored alerts {stored:,} for {answered:,} answered 2xx "
-          f"({stored - answered} more: requests in flight when wrk stopped, at most {CONNECTIONS})")
+    line = (f"stored alerts {stored:,} for {answered:,} answered 2xx ({stored - answered} more: requests in flight"
+            f" when wrk stopped, at most {CONNECTIONS})")
+    problems = []
     if stored < answered:
         problems.append(f"{answered - stored} events answered 2xx are not stored")
     if stored - answered > CONNECTIONS:
         problems.append(f"{stored - answered} more alerts stored than answered: more than the requests in flight")
+    return problems, line
+
+
+def open_incident_check(integration) -> list[str]:
+    """Each dedup key has exactly one open incident."""
+    from django.db.models import Count
+
+    from incidents.models import OPEN_STATES, Incident
+
     keys = (
         Incident.objects.filter(alerts__integration=integration, state__in=OPEN_STATES).values("dedup_key")
         .annotate(n=Count("id", distinct=True))
@@ -240,8 +161,8 @@ def check(integration, before: int, result: dict) -> list[str]:
     counts = [row["n"] for row in keys]
     print(f"  {len(counts)} dedup keys with an open incident; most open incidents for one key: {max(counts or [0])}")
     if len(counts) != KEYS or any(n != 1 for n in counts):
-        problems.append("not exactly one open incident per dedup key")
-    return problems
+        return ["not exactly one open incident per dedup key"]
+    return []
 
 
 def explain(service, integration) -> None:
@@ -317,25 +238,74 @@ def first_events(app: Gunicorn, path: str, bodies: list[bytes], headers: dict) -
     return [f"{failed} first events failed"] if failed else []
 
 
+def database_backends() -> list[int]:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        return [pid for (pid,) in cursor.fetchall()]
+
+
+def measured(server: Gunicorn, path: str, script: str, *, database: bool) -> dict:
+    """One wrk run, with the CPU time the server's workers (and their PostgreSQL backends) spent per request."""
+    workers = server.workers()
+    backends = database_backends() if database else []
+    before = cpu_seconds(workers), cpu_seconds(backends)
+    result = wrk(server.url(path), script, SECONDS)
+    requests = max(result["requests"], 1)
+    result["cpu_workers_us"] = (cpu_seconds(workers) - before[0]) / requests * 1e6
+    result["cpu_database_us"] = (cpu_seconds(backends) - before[1]) / requests * 1e6
+    return result
+
+
 def run_pair(label: str, kind: str, bare: Gunicorn, app: Gunicorn, path: str, script: str, integration,
-             key: str) -> tuple[dict, list]:
+             key: str, *, first: bool = True) -> tuple[dict, list]:
+    """The first event of each key (unless the keys have their incidents already), then ROUNDS storms against each
+    server, alternating which goes first so that the load other processes put on the machine drifts into both
+    alike; the round with the median ratio counts."""
     from incidents.models import Alert
 
-    _support.heading(f"{label}: {KEYS} keys; the storm is wrk -t2 -c{CONNECTIONS} -d{SECONDS}s")
-    problems = first_events(app, path, *first_event_bodies(kind, key))
+    _support.heading(f"{label}: {KEYS} keys; the storm is wrk -t2 -c{CONNECTIONS} -d{SECONDS}s, {ROUNDS} rounds each")
+    problems = first_events(app, path, *first_event_bodies(kind, key)) if first else []
     wrk(bare.url(path), script, WARMUP_SECONDS)
-    baseline = wrk(bare.url(path), script, SECONDS)
     wrk(app.url(path), script, WARMUP_SECONDS)
     time.sleep(1)  # the warm-up's requests in flight when wrk stopped
-    before = Alert.objects.filter(integration=integration).count()
-    result = wrk(app.url(path), script, SECONDS)
-    time.sleep(1)  # let the requests in flight when wrk stopped finish
-    ratio = result["rps"] / baseline["rps"]
-    print(f"  storm, bare Django   {fmt(baseline)}")
-    print(f"  storm, Watchkeeper   {fmt(result)}")
+    rounds = []
+    for number in range(ROUNDS):
+        order = ("bare", "app") if number % 2 == 0 else ("app", "bare")
+        for which in order:
+            if which == "bare":
+                baseline = measured(bare, path, script, database=False)
+                continue
+            before = Alert.objects.filter(integration=integration).count()
+            result = measured(app, path, script, database=True)
+            time.sleep(1)  # let the requests in flight when wrk stopped finish
+            found, stored_line = stored_check(integration, before, result)
+            problems += found
+        ratio = result["rps"] / baseline["rps"]
+        rounds.append({"ratio": ratio, "result": result, "baseline": baseline})
+        print(f"  round {number + 1}  bare Django   {fmt(baseline)}")
+        print(f"           Watchkeeper   {fmt(result)}   ratio {ratio:.2f}")
+        print(f"           {stored_line}")
+    median = sorted(rounds, key=lambda r: r["ratio"])[len(rounds) // 2]
+    result, baseline, ratio = median["result"], median["baseline"], median["ratio"]
     verdict = "ok" if ratio >= 0.5 and result["p99_us"] < 100_000 and result["status_errors"] == 0 else "MISSED"
-    print(f"  ratio {ratio:.2f} (target ≥ 0.5, p99 < 100 ms, no errors): {verdict}")
-    problems += check(integration, before, result)
+    print(f"  median round: ratio {ratio:.2f}, p99 {result['p99_us'] / 1000:.1f} ms, non-2xx {result['status_errors']}"
+          f" (target ≥ 0.5, p99 < 100 ms, no errors): {verdict}")
+
+    def average(which: str, field: str) -> float:
+        return sum(r[which][field] for r in rounds) / len(rounds)
+
+    app_cpu = average("result", "cpu_workers_us") + average("result", "cpu_database_us")
+    bare_cpu = average("baseline", "cpu_workers_us")
+    wrk_app, wrk_bare = average("result", "cpu_wrk_us"), average("baseline", "cpu_wrk_us")
+    print(f"  CPU per request: Watchkeeper's workers {average('result', 'cpu_workers_us'):,.0f} µs + PostgreSQL"
+          f" {average('result', 'cpu_database_us'):,.0f} µs (+ wrk {wrk_app:,.0f} µs); bare Django's workers"
+          f" {bare_cpu:,.0f} µs (+ wrk {wrk_bare:,.0f} µs). On a machine doing nothing else the throughput ratio"
+          f" would be about {(bare_cpu + wrk_bare) / (app_cpu + wrk_app):.2f}")
+    problems += open_incident_check(integration)
     return {"label": label, "ratio": ratio, "result": result, "baseline": baseline, "verdict": verdict}, problems
 
 
@@ -370,20 +340,28 @@ def main() -> int:
         service, (events, events_key), (am, am_key) = setup_data()
         base_env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "CELERY_", "INGESTION_"))}
         bare = Gunicorn("bare_wsgi:application", env={**base_env, "PYTHONPATH": str(HERE / "bare_django")},
-                        chdir=HERE / "bare_django")
+                        chdir=HERE / "bare_django", workers=WORKERS)
         servers.append(bare)
+        async_commit = bool(settings.INGESTION_ASYNC_COMMIT)  # the configured default
         app_env = {
             **base_env, "DJANGO_SETTINGS_MODULE": "config.settings.production", "DJANGO_SECRET_KEY": "bench-" * 8,
             "SECURE_SSL_REDIRECT": "false", "ALLOWED_HOSTS": "127.0.0.1", "DATABASE_URL": url,
             "CELERY_BROKER_URL": redis.url, "INGESTION_REDIS_URL": redis.url, "LOG_LEVEL": "WARNING",
+            # Persistent connections for the whole run (the default 60 s would renew them mid-measurement).
+            "DATABASE_CONN_MAX_AGE": "600",
         }
-        app = Gunicorn("config.wsgi:application", env=app_env, chdir=HERE.parent)
-        servers.append(app)
-        print(f"bare Django and Watchkeeper (config.settings.production) each on gunicorn, {WORKERS} sync workers; "
-              f"{os.cpu_count()} CPUs shared with wrk, PostgreSQL and Redis")
 
-        events_script = lua_script(EVENTS_LUA, events_key)
-        am_script = lua_script(ALERTMANAGER_LUA, am_key)
+        def start_app(async_commit: bool) -> Gunicorn:
+            env = {**app_env, "INGESTION_ASYNC_COMMIT": str(async_commit).lower()}
+            servers.append(Gunicorn("config.wsgi:application", env=env, chdir=HERE.parent, workers=WORKERS))
+            return servers[-1]
+
+        app = start_app(async_commit)
+        print(f"bare Django and Watchkeeper (config.settings.production, INGESTION_ASYNC_COMMIT={async_commit}) each "
+              f"on gunicorn, {WORKERS} sync workers; {os.cpu_count()} CPUs shared with wrk, PostgreSQL and Redis")
+
+        events_script = lua_script(EVENTS_LUA, key=events_key, keys=KEYS)
+        am_script = lua_script(ALERTMANAGER_LUA, key=am_key, keys=KEYS)
         scripts += [events_script, am_script]
         summary = []
         row, found = run_pair("Events API v2 triggers", "events_v2", bare, app, "/integrations/v2/enqueue",
@@ -399,8 +377,6 @@ def main() -> int:
         bare_rss, app_rss = bare.peak_rss_mb(), app.peak_rss_mb()
         print("  bare Django   " + "  ".join(f"{mb:.0f} MB" for mb in bare_rss))
         print("  Watchkeeper   " + "  ".join(f"{mb:.0f} MB" for mb in app_rss))
-        if max(app_rss) >= 150:
-            problems.append(f"a worker peaked at {max(app_rss):.0f} MB")
 
         _support.heading("the fast path (an alert on an open incident): one statement, its plan")
         explain(service, events)
@@ -409,10 +385,22 @@ def main() -> int:
             _support.heading("profile")
             profile(app, "/integrations/v2/enqueue", events_script)
 
+        if COMPARE_COMMIT:
+            app.stop()
+            other = start_app(not async_commit)
+            row, found = run_pair(f"Events API v2, INGESTION_ASYNC_COMMIT={not async_commit}", "events_v2", bare,
+                                  other, "/integrations/v2/enqueue", events_script, events, events_key, first=False)
+            summary.append(row)
+            problems += found
+            app_rss += other.peak_rss_mb()
+        if max(app_rss) >= 150:
+            problems.append(f"a worker peaked at {max(app_rss):.0f} MB")
+
         _support.heading("summary")
+        print(f"  (INGESTION_ASYNC_COMMIT={async_commit} unless the label says otherwise; Watchkeeper vs bare Django)")
         for row in summary:
             r, b = row["result"], row["baseline"]
-            print(f"  {row['label']:<28} {r['rps']:>7,.0f} vs {b['rps']:>7,.0f} req/s = {row['ratio']:.2f}  "
+            print(f"  {row['label']:<40} {r['rps']:>7,.0f} vs {b['rps']:>7,.0f} req/s = {row['ratio']:.2f}  "
                   f"p50 {r['p50_us'] / 1000:.1f} ms  p99 {r['p99_us'] / 1000:.1f} ms  non-2xx {r['status_errors']}"
                   f"  {row['verdict']}")
         print(f"  peak RSS per worker {max(app_rss):.0f} MB (bare {max(bare_rss):.0f} MB)")

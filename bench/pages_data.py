@@ -564,6 +564,49 @@ def load(
     )
 
 
+def remember(world: World) -> None:
+    """Note what `world` is in the database itself (its comment), so a kept database can be measured again."""
+    import json
+
+    from django.db import connection
+
+    ids = {
+        "superuser": world.superuser.pk, "manager": world.manager.pk, "engineer": world.engineer.pk,
+        "small_engineer": world.small_engineer.pk, "teams": [t.pk for t in world.teams],
+        "services": [s.pk for s in world.services], "busy_incident_id": world.busy_incident_id,
+        "storm_incident_id": world.storm_incident_id, "counts": world.counts,
+    }
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_database()")
+        name = connection.ops.quote_name(cursor.fetchone()[0])
+        cursor.execute(f"COMMENT ON DATABASE {name} IS %s", [json.dumps(ids)])
+
+
+def recall() -> World:
+    """The world remember() noted in the current database."""
+    import json
+
+    from django.contrib.auth import get_user_model
+    from django.db import connection
+
+    from incidents.models import Service
+    from oncall.models import Team
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = current_database()"
+        )
+        ids = json.loads(cursor.fetchone()[0])
+    users = get_user_model().objects.in_bulk([ids[k] for k in ("superuser", "manager", "engineer", "small_engineer")])
+    teams, services = Team.objects.in_bulk(ids["teams"]), Service.objects.in_bulk(ids["services"])
+    return World(
+        superuser=users[ids["superuser"]], manager=users[ids["manager"]], engineer=users[ids["engineer"]],
+        small_engineer=users[ids["small_engineer"]], teams=[teams[pk] for pk in ids["teams"]],
+        services=[services[pk] for pk in ids["services"]], busy_incident_id=ids["busy_incident_id"],
+        storm_incident_id=ids["storm_incident_id"], counts=ids["counts"],
+    )
+
+
 def check(world: World) -> list[str]:
     """What the generator promises, checked against the database and guardian's own answers."""
     from guardian.shortcuts import get_objects_for_user
@@ -585,6 +628,14 @@ def check(world: World) -> list[str]:
         problems.append(f"engineer sees {seen.count()}, expected {theirs} + {sme} SME incidents")
     if not sme:
         problems.append("the engineer holds no SME role on another team's incident")
+    from incidents.selectors import incidents_visible_to
+
+    for user in (world.engineer, world.manager, world.small_engineer):
+        ours = set(incidents_visible_to(user).values_list("pk", flat=True))
+        guardians = set(get_objects_for_user(user, "incidents.view_incident", Incident, accept_global_perms=False)
+                        .values_list("pk", flat=True))
+        if ours != guardians:
+            problems.append(f"incidents_visible_to({user.username}) differs from guardian's answer")
     if TimelineEntry.objects.filter(incident_id=world.storm_incident_id).count() < STORM_ENTRIES // 2:
         problems.append("the storm incident has too few entries")
     return problems

@@ -14,6 +14,9 @@ side; `--record-baseline` rewrites that file from this run.
     BENCH_REPEAT=50 python bench/pages_latency.py            # more repetitions
     BENCH_KEEP_DATABASE=1 python bench/pages_latency.py      # keep <db>_bench_pages for a look afterwards
     BENCH_PROFILE="admin changelist" python bench/pages_latency.py   # also a pyinstrument profile of those cases
+    BENCH_PROFILE="list page, mine|incident page" python bench/pages_latency.py  # several label parts, split by |
+    BENCH_RESULTS_JSON=run.json python bench/pages_latency.py        # also write this run's figures as JSON
+    BENCH_PAGES_REUSE=1 python bench/pages_latency.py        # measure again in a database BENCH_KEEP_DATABASE kept
 """
 
 from __future__ import annotations
@@ -49,6 +52,7 @@ class Case:
     explain: bool = False
     times: list = field(default_factory=list)
     sql_times: list = field(default_factory=list)
+    cpu_times: list = field(default_factory=list)
     queries: list = field(default_factory=list)
     statements: list = field(default_factory=list)
 
@@ -57,7 +61,7 @@ class Recorder:
     """Counts and times every query of a request (connection.execute_wrapper)."""
 
     def __init__(self, keep: bool = False):
-        self.count, self.seconds, self.keep, self.statements = 0, 0.0, keep, []
+        self.count, self.seconds, self.keep, self.statements, self.cpu = 0, 0.0, keep, [], 0.0
 
     def __call__(self, execute, sql, params, many, context):
         started = time.perf_counter()
@@ -75,9 +79,10 @@ def request(client, url: str, keep: bool = False):
 
     recorder = Recorder(keep)
     with connection.execute_wrapper(recorder):
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         response = client.get(url, secure=True)
         elapsed = time.perf_counter() - started
+        recorder.cpu = time.process_time() - cpu
     if response.status_code != 200:
         raise SystemExit(f"GET {url} answered {response.status_code}")
     return response, elapsed, recorder
@@ -189,17 +194,20 @@ def measure(case: Case) -> None:
         _, elapsed, recorder = request(case.client, case.url)
         case.times.append(elapsed * 1000)
         case.sql_times.append(recorder.seconds * 1000)
+        case.cpu_times.append(recorder.cpu * 1000)
         case.queries.append(recorder.count)
     _, _, recorder = request(case.client, case.url, keep=True)
     case.statements = recorder.statements
 
 
 def profile(results: list[Case], wanted: str) -> None:
-    """Where the time of the cases whose label contains `wanted` goes (pyinstrument, 10 calls each)."""
+    """Where the time of the cases whose label contains `wanted` (or one of its |-separated parts) goes
+    (pyinstrument, 10 calls each)."""
     from pyinstrument import Profiler
 
+    parts = [part.strip().lower() for part in wanted.split("|") if part.strip()]
     for case in results:
-        if wanted.lower() not in case.label.lower():
+        if not any(part in case.label.lower() for part in parts):
             continue
         profiler = Profiler(interval=0.0005)
         profiler.start()
@@ -215,13 +223,18 @@ def summary(case: Case) -> dict:
         "median_ms": round(statistics.median(case.times), 2),
         "p90_ms": round(_support.percentile(case.times, 90), 2),
         "sql_ms": round(statistics.median(case.sql_times), 2),
+        "cpu_ms": round(statistics.median(case.cpu_times), 2),
         "queries": max(case.queries),
     }
 
 
 def print_table(results: list[Case], baseline: dict) -> None:
-    _support.heading(f"server time per request, ms (median and p90 of {REPEAT}; target < {TARGET_MS:.0f} ms)")
-    header = f"{'request':<44} {'median':>7} {'p90':>7} {'of it SQL':>9} {'queries':>7}"
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    _support.heading(f"summary: server time per request, ms (median and p90 of {REPEAT}; target < {TARGET_MS:.0f} ms; "
+                     f"load average now {load} on {os.cpu_count()} CPUs)")
+    print("(median and p90: wall-clock server time; SQL: the part of it waiting for PostgreSQL; Python CPU: the CPU\n"
+          "time of the Django process itself, which other load on the machine does not inflate)")
+    header = f"{'request':<44} {'median':>7} {'p90':>7} {'of it SQL':>9} {'Py CPU':>7} {'queries':>7}"
     if baseline:
         header += f"   | before: {'median':>7} {'p90':>7} {'queries':>7}"
     print(header)
@@ -230,7 +243,8 @@ def print_table(results: list[Case], baseline: dict) -> None:
         flag = "" if s["p90_ms"] < TARGET_MS else "  over"
         queries = f"{min(case.queries)}-{max(case.queries)}" if min(case.queries) != max(case.queries) else \
             str(s["queries"])
-        line = f"{case.label:<44} {s['median_ms']:>7.1f} {s['p90_ms']:>7.1f} {s['sql_ms']:>9.1f} {queries:>7}"
+        line = (f"{case.label:<44} {s['median_ms']:>7.1f} {s['p90_ms']:>7.1f} {s['sql_ms']:>9.1f} {s['cpu_ms']:>7.1f}"
+                f" {queries:>7}")
         old = baseline.get(case.label)
         if baseline:
             line += (f"   |         {old['median_ms']:>7.1f} {old['p90_ms']:>7.1f} {old['queries']:>7}" if old
@@ -239,7 +253,7 @@ def print_table(results: list[Case], baseline: dict) -> None:
 
 
 def check_counts(results: list[Case]) -> bool:
-    _support.heading("query counts independent of page size, page number and team count")
+    _support.heading("summary: query counts independent of page size, page number and team count")
     groups: dict[str, list[Case]] = {}
     for case in results:
         if case.group:
@@ -276,23 +290,31 @@ def main(argv: list[str]) -> None:
     os.environ.setdefault("DJANGO_SECRET_KEY", "bench-only-" + "k" * 40)
     os.environ["ALLOWED_HOSTS"] = "testserver"
     os.environ.setdefault("LOG_LEVEL", "WARNING")
-    url = _support.bench_database("bench_pages")
+    reuse = bool(os.environ.get("BENCH_PAGES_REUSE"))
+    url = _support.reuse_database("bench_pages") if reuse else _support.bench_database("bench_pages")
     _support.django_setup("config.settings.production")
     import pages_data
 
     try:
-        scale = {"incidents": INCIDENTS, "timeline": INCIDENTS * 10} if INCIDENTS else {}
-        _support.heading(f"loading {scale.get('incidents', pages_data.INCIDENTS):,} incidents, "
-                         f"{scale.get('timeline', pages_data.TIMELINE):,} timeline entries, "
-                         f"{pages_data.SERVICES} services, {pages_data.TEAMS} teams")
-        world = pages_data.load(**scale)
-        print(f"loaded in {world.seconds:.1f} s: " + ", ".join(f"{v:,} {k}" for k, v in world.counts.items()))
+        if reuse:
+            world = pages_data.recall()
+            print("measuring again in the kept database: " + ", ".join(f"{v:,} {k}" for k, v in world.counts.items()))
+        else:
+            scale = {"incidents": INCIDENTS, "timeline": INCIDENTS * 10} if INCIDENTS else {}
+            _support.heading(f"loading {scale.get('incidents', pages_data.INCIDENTS):,} incidents, "
+                             f"{scale.get('timeline', pages_data.TIMELINE):,} timeline entries, "
+                             f"{pages_data.SERVICES} services, {pages_data.TEAMS} teams")
+            world = pages_data.load(**scale)
+            pages_data.remember(world)
+            print(f"loaded in {world.seconds:.1f} s: " + ", ".join(f"{v:,} {k}" for k, v in world.counts.items()))
         pages, api = clients(world)
         results = cases(world, pages, api)
         for case in results:
             measure(case)
             print(f"  {case.label:<44} {statistics.median(case.times):>7.1f} ms", flush=True)
         baseline = {}
+        if os.environ.get("BENCH_RESULTS_JSON"):  # this run's figures, e.g. to combine several runs
+            Path(os.environ["BENCH_RESULTS_JSON"]).write_text(json.dumps({c.label: summary(c) for c in results}))
         if "--record-baseline" in argv:
             BASELINE.write_text(json.dumps({c.label: summary(c) for c in results}, indent=1) + "\n")
             print(f"baseline written to {BASELINE}")
@@ -306,7 +328,7 @@ def main(argv: list[str]) -> None:
         if not independent:
             raise SystemExit("query counts depend on page size, page number or team count")
     finally:
-        if not os.environ.get("BENCH_KEEP_DATABASE"):
+        if not os.environ.get("BENCH_KEEP_DATABASE") and not reuse:
             _support.drop_database(url)
 
 

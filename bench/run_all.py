@@ -4,7 +4,8 @@
     python bench/run_all.py paging_sweep # only those whose name contains an argument
 
 A benchmark is any bench/*.py except this file and files starting with "_" (shared helpers). Add one by
-dropping a script here; it should exit non-zero when it could not measure.
+dropping a script here; it should exit non-zero when it could not measure. Sections a benchmark heads
+"== summary…" (its figures next to their baseline) are printed again at the end, all together.
 """
 
 import subprocess
@@ -20,6 +21,20 @@ def benchmarks(selected: list[str]) -> list[Path]:
     return [p for p in found if not selected or any(s in p.stem for s in selected)]
 
 
+def run(script: Path) -> tuple[int, list[str]]:
+    """Run a benchmark, passing its output through; its exit code and its summary sections' lines."""
+    process = subprocess.Popen([sys.executable, "-u", str(script)], cwd=HERE.parent, stdout=subprocess.PIPE,
+                               text=True, errors="replace")
+    summary, keep = [], False
+    for line in process.stdout:
+        print(line, end="", flush=True)
+        if line.startswith("== "):
+            keep = line.startswith("== summary")
+        if keep:
+            summary.append(line)
+    return process.wait(), summary
+
+
 def main(argv: list[str]) -> int:
     scripts = benchmarks(argv)
     if not scripts:
@@ -29,11 +44,12 @@ def main(argv: list[str]) -> int:
     for script in scripts:
         print(f"\n######## {script.stem} ########", flush=True)
         started = time.monotonic()
-        code = subprocess.call([sys.executable, str(script)], cwd=HERE.parent)
-        results.append((script.stem, code, time.monotonic() - started))
+        code, summary = run(script)
+        results.append((script.stem, code, time.monotonic() - started, summary))
     print("\n######## summary ########")
-    for name, code, seconds in results:
-        print(f"{name:<30} {'ok' if code == 0 else f'FAILED ({code})':<12} {seconds:>7.1f} s")
+    for name, code, seconds, summary in results:
+        print(f"\n{name:<30} {'ok' if code == 0 else f'FAILED ({code})':<12} {seconds:>7.1f} s")
+        print("".join(summary), end="")
     return 0 if all(code == 0 for _, code, _ in results) else 1
 
 

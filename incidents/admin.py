@@ -14,7 +14,9 @@ from django.urls import path, reverse
 
 from config.errors import ApplicationError
 from incidents import admin_insights  # noqa: F401  (the insights dashboard at /admin/insights/)
+from incidents.admin_heartbeat_summary import heartbeat_summary
 from incidents.admin_lists import IncidentListAdminMixin, VisibleServiceListFilter, VisibleTeamListFilter
+from incidents.admin_maintenance_summary import maintenance_summary
 from incidents.admin_paging import AckSlaListFilter, PageInline, PagingAdminMixin, ack_sla
 from incidents.models import Incident, RoleAssignment, Service, SeverityPolicy, StatusUpdate, TimelineEntry
 from incidents.models.roles import IncidentRole
@@ -73,9 +75,10 @@ class ServiceAdmin(RefusalAsMessageMixin, admin.ModelAdmin):
     search_fields = ("name", "slug", "description")
     list_select_related = ("team",)
     prepopulated_fields = {"slug": ("name",)}
+    readonly_fields = ("maintenance", "heartbeats")
     fieldsets = (
         (None, {"fields": ("name", "slug", "team", "is_active", "description")}),
-        ("Paging", {"fields": ("escalation_policy",)}),
+        ("Paging", {"fields": ("escalation_policy", "paging_hours", "maintenance", "heartbeats")}),
         ("Runbook", {"fields": ("runbook", "runbook_url", "runbook_reviewed_at")}),
     )
 
@@ -84,6 +87,14 @@ class ServiceAdmin(RefusalAsMessageMixin, admin.ModelAdmin):
         if request.user.is_superuser:
             return qs
         return qs.filter(team__in=teams_managed_by(request.user))
+
+    @admin.display(description="Heartbeats")
+    def heartbeats(self, service: Service):
+        return heartbeat_summary(service)
+
+    @admin.display(description="Maintenance windows")
+    def maintenance(self, service: Service):
+        return maintenance_summary(service)
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change=change, **kwargs)
@@ -143,7 +154,7 @@ class SeverityPolicyForm(forms.ModelForm):
         model = SeverityPolicy
         fields = (
             "severity", "description", "ack_target", "ack_business_hours", "update_cadence", "required_roles",
-            "page_leadership",
+            "page_leadership", "page_outside_working_hours",
         )
 
 
@@ -154,6 +165,7 @@ class SeverityPolicyAdmin(admin.ModelAdmin):
     form = SeverityPolicyForm
     list_display = (
         "severity", "description", "ack_target", "ack_business_hours", "update_cadence", "page_leadership",
+        "page_outside_working_hours",
     )
     readonly_fields = ("severity",)
 
@@ -219,6 +231,7 @@ TIMESTAMPS = (
 )
 ESCALATION_FIELDS = (
     "escalation_policy_name", "escalation_cycle", "escalation_started_at", "next_escalation_at", "escalation_ended_at",
+    "paging_deferred_until", "paging_held_until", "maintenance_window",
 )
 
 
@@ -371,4 +384,5 @@ class IncidentAdmin(IncidentListAdminMixin, PagingAdminMixin, RefusalAsMessageMi
     @admin.display(description="Team", ordering="service__team__name")
     def team(self, incident: Incident):
         return incident.service.team
-from incidents import admin_integrations  # noqa: E402, F401  (Integration admin: a module of its own)
+# The Integration and HeartbeatMonitor admins: modules of their own.
+from incidents import admin_heartbeats, admin_integrations, admin_maintenance  # noqa: E402, F401

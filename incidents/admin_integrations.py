@@ -25,6 +25,7 @@ from incidents.ingestion.services import (
     integration_url,
 )
 from incidents.models import Alert, Integration, IntegrationKind, Service, Severity
+from oncall.admin.base import manages_any_team
 from oncall.selectors import is_team_manager, teams_managed_by
 
 KEY_TEMPLATE = "admin/incidents/integration/keys.html"
@@ -70,7 +71,7 @@ class IntegrationAdmin(RefusalAsMessageMixin, admin.ModelAdmin):
         return qs.filter(service__team__in=teams_managed_by(request.user))
 
     def _manages_any(self, request) -> bool:
-        return request.user.is_superuser or teams_managed_by(request.user).exists()
+        return manages_any_team(request)
 
     def _manages(self, request, obj) -> bool:
         return self._manages_any(request) if obj is None else is_team_manager(request.user, obj.service.team)
@@ -212,7 +213,7 @@ class AlertAdmin(admin.ModelAdmin):
 
     def has_module_permission(self, request):
         return request.user.is_active and request.user.is_staff and (
-            request.user.is_superuser or teams_managed_by(request.user).exists()
+            manages_any_team(request)
         )
 
     def has_view_permission(self, request, obj=None):

@@ -4,7 +4,7 @@ senders are configured by hand and a redirect would turn their POST into a GET."
 
 from django.urls import path
 
-from incidents.views import ingestion
+from incidents.views import heartbeats, ingestion
 
 app_name = "ingestion"
 urlpatterns = [
@@ -14,4 +14,6 @@ urlpatterns = [
     path("alertmanager", ingestion.alertmanager_webhook),
     path("alertmanager/<str:key>/", ingestion.alertmanager_webhook, name="alertmanager_key"),
     path("alertmanager/<str:key>", ingestion.alertmanager_webhook),
+    path("heartbeat/<str:key>/", heartbeats.heartbeat_ping_view, name="heartbeat"),
+    path("heartbeat/<str:key>", heartbeats.heartbeat_ping_view),
 ]

@@ -22,11 +22,6 @@ from oncall.selectors import is_team_manager
 
 # What a list row reads of a person: their name. Never the password hash and the rest of auth_user.
 USER_LIST_FIELDS = ("id", "username", "first_name", "last_name")
-VIEW_INCIDENT = {
-    "permission__codename": "view_incident",
-    "permission__content_type__app_label": "incidents",
-    "permission__content_type__model": "incident",
-}
 
 
 def services_visible_to(user) -> QuerySet[Service]:
@@ -44,10 +39,10 @@ def services_with_visible_incidents(user) -> QuerySet[Service]:
         return Service.objects.none()
     if user.is_superuser:
         return Service.objects.select_related("team")
-    own = IncidentUserObjectPermission.objects.filter(user=user, **VIEW_INCIDENT).values("content_object_id")
+    _, own = _view_grant_rows(user)
     return Service.objects.filter(
         Q(pk__in=services_visible_to(user).values("pk"))
-        | Q(pk__in=Incident.objects.filter(pk__in=own).values("service_id"))
+        | Q(pk__in=Incident.objects.filter(pk__in=own.values("content_object_id")).values("service_id"))
     ).select_related("team")
 
 
@@ -128,7 +123,10 @@ def incident_list(
     elif scope == "open":
         qs = qs.filter(state__in=OPEN_STATES)
     elif scope == "teams" and not user.is_superuser:
-        qs = qs.filter(service__in=Service.objects.filter(team__memberships__user=user).values("pk"))
+        # The ids themselves (a query of their own) rather than a subquery: joined as a subquery, the planner
+        # may start from the services and sort all their older incidents for a deep page.
+        team_services = Service.objects.filter(team__memberships__user=user).values_list("pk", flat=True)
+        qs = qs.filter(service_id__in=list(team_services))
     if state == "open":
         qs = qs.filter(state__in=OPEN_STATES)
     elif state:

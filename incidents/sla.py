@@ -3,14 +3,16 @@
 import datetime as dt
 
 from incidents.models import OPEN_STATES, Incident, SeverityPolicy
-from incidents.models.severity import GUIDE_DEFAULTS
+from incidents.models.severity import GUIDE_DEFAULTS, PAGES_AT_ANY_HOUR
 from oncall.working_hours import team_working_hours
 
 
 def policy_for(severity: str) -> SeverityPolicy:
     policy = SeverityPolicy.objects.filter(severity=severity).first()
     # The guide's defaults stand in when an operator deleted the row.
-    return policy or SeverityPolicy(severity=severity, **GUIDE_DEFAULTS[severity])
+    return policy or SeverityPolicy(
+        severity=severity, page_outside_working_hours=PAGES_AT_ANY_HOUR[severity], **GUIDE_DEFAULTS[severity]
+    )
 
 
 def ack_deadline(incident: Incident, policy: SeverityPolicy) -> dt.datetime:

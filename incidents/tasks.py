@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from incidents.services import paging
+from incidents.services import heartbeats, paging
 
 
 @shared_task(name="incidents.paging_sweep")
@@ -18,3 +18,8 @@ def escalate_incident(incident_id: int) -> int:
 @shared_task(name="incidents.handoff_notices_sweep")
 def handoff_notices_sweep() -> int:
     return paging.handoff_notices_send()
+
+
+@shared_task(name="incidents.heartbeats_sweep")
+def heartbeats_sweep() -> int:
+    return heartbeats.heartbeats_sweep()

@@ -2,6 +2,7 @@ from django.urls import path
 
 from incidents import views
 from incidents.views import insights as insights_views
+from incidents.views import noise as noise_views
 from incidents.views import paging as paging_views
 
 app_name = "incidents"
@@ -15,6 +16,8 @@ urlpatterns = [
     path("<int:pk>/roles/<int:assignment_pk>/relieve/", views.incident_relieve_role, name="relieve_role"),
     path("<int:pk>/updates/", views.incident_post_update, name="post_update"),
     path("<int:pk>/edit/", views.incident_edit, name="edit"),
+    path("<int:pk>/verdict/", noise_views.incident_verdict, name="verdict"),
+    path("integrations/<int:pk>/verdict/", noise_views.integration_verdict, name="integration_verdict"),
     path("<int:pk>/page/", paging_views.incident_page_responder, name="page"),
     path("<int:pk>/page/acknowledge/", paging_views.incident_page_acknowledge, name="page_acknowledge"),
     path("insights/", insights_views.insights, name="insights"),

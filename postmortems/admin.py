@@ -186,7 +186,7 @@ class ActionItemAdmin(admin.ModelAdmin):
         ("due_date", admin.DateFieldListFilter), "horizon",
         ("postmortem__incident__service__team", admin.RelatedOnlyFieldListFilter),
     )
-    list_select_related = ("postmortem__incident__service__team", "owner")
+    list_select_related = ("postmortem__incident__service__team", "service__team", "owner")
     search_fields = ("title", "description", "owner__username", "owner__last_name", "postmortem__title")
     ordering = ("due_date", "id")
     actions = ("mark_done", "reassign")
@@ -198,7 +198,11 @@ class ActionItemAdmin(admin.ModelAdmin):
         return action_items_managed_by(request.user).order_by(*self.get_ordering(request))
 
     def _manages(self, request, obj) -> bool:
-        return obj is None or is_team_manager(request.user, obj.postmortem.incident.service.team)
+        if obj is None:
+            return True
+        # Alert hygiene items have no post-mortem: their service's team owns them.
+        team = obj.postmortem.incident.service.team if obj.postmortem_id else obj.service.team
+        return is_team_manager(request.user, team)
 
     def has_view_permission(self, request, obj=None):
         return super().has_view_permission(request, obj) and self._manages(request, obj)
@@ -241,11 +245,11 @@ class ActionItemAdmin(admin.ModelAdmin):
 
     @admin.display(description="Incident", ordering="postmortem__incident_id")
     def reference(self, item: ActionItem) -> str:
-        return item.postmortem.incident.reference
+        return item.source_label
 
     @admin.display(description="Team", ordering="postmortem__incident__service__team__name")
     def team(self, item: ActionItem):
-        return item.postmortem.incident.service.team
+        return item.postmortem.incident.service.team if item.postmortem_id else item.service.team
 
     @admin.display(description="Overdue", boolean=True)
     def overdue(self, item: ActionItem) -> bool:

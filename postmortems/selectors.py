@@ -112,7 +112,11 @@ def can_update_action_item(user, item: ActionItem) -> bool:
     """The item's owner, and the team's responders, move an action item along (also after publication)."""
     if not user.is_authenticated:
         return False
-    return item.owner_id == user.pk or can_act_on_incident(user, item.postmortem.incident)
+    if item.owner_id == user.pk:
+        return True
+    if item.postmortem_id is None:  # an alert hygiene item: the responders of its service's team
+        return user.has_perm("incidents.declare_incident", item.service)
+    return can_act_on_incident(user, item.postmortem.incident)
 
 
 def postmortem_actions_for(user, postmortem: PostMortem) -> list[str]:
@@ -192,7 +196,7 @@ def postmortem_people(postmortem: PostMortem) -> QuerySet:
 def action_items_of(user, *, include_closed: bool = True) -> QuerySet[ActionItem]:
     """“My action items”: every item the user owns, with its post-mortem and incident."""
     qs = ActionItem.objects.filter(owner=user).select_related(
-        "postmortem__incident__service__team", "factor"
+        "postmortem__incident__service__team", "service__team", "factor"
     )
     if not include_closed:
         qs = qs.filter(status__in=OPEN_ITEM_STATES)
@@ -221,7 +225,10 @@ def postmortems_managed_by(user) -> QuerySet[PostMortem]:
 
 
 def action_items_managed_by(user) -> QuerySet[ActionItem]:
-    qs = ActionItem.objects.select_related("postmortem__incident__service__team", "owner", "factor")
+    qs = ActionItem.objects.select_related(
+        "postmortem__incident__service__team", "service__team", "owner", "factor"
+    )
     if user.is_superuser:
         return qs
-    return qs.filter(postmortem__incident__service__team__in=teams_managed_by(user))
+    teams = teams_managed_by(user)
+    return qs.filter(Q(postmortem__incident__service__team__in=teams) | Q(service__team__in=teams))

@@ -1,12 +1,15 @@
 from django.urls import path
 
 from postmortems import views
+from postmortems.views import hygiene
 
 app_name = "postmortems"
 urlpatterns = [
     path("", views.postmortem_list, name="list"),
     path("action-items/", views.my_action_items, name="my_action_items"),
     path("action-items/<int:pk>/status/", views.action_item_status, name="action_item_status"),
+    path("hygiene/", hygiene.alert_hygiene_page, name="hygiene"),
+    path("hygiene/action-items/", hygiene.hygiene_action_item, name="hygiene_action_item"),
     path("incident/<int:incident_pk>/", views.postmortem_for_incident, name="for_incident"),
     path("<int:pk>/", views.postmortem_detail, name="detail"),
     path("<int:pk>/edit/", views.postmortem_edit, name="edit"),

@@ -9,9 +9,16 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from incidents.close_checks import reasons_not_to_close
+from incidents.demo_alert_hygiene import HEALTHY_HEARTBEAT, NOISY_INTEGRATION, ONE_OFF_WINDOW, WEEKLY_WINDOW
 from incidents.models import (
+    HeartbeatMonitor,
     Incident,
+    IncidentSource,
     IncidentState,
+    IntegrationVerdict,
+    MaintenanceWindow,
+    NoiseVerdict,
+    Recurrence,
     Service,
     StatusUpdate,
     TimelineEntry,
@@ -19,6 +26,7 @@ from incidents.models import (
     UpdateAudience,
 )
 from incidents.selectors import incidents_visible_to, public_status
+from incidents.services.heartbeats import heartbeat_ping
 from oncall.demo import DEMO_PASSWORD, DEMO_TEAMS, NEWCOMER
 from oncall.eligibility import missing_requirements
 from oncall.models import (
@@ -90,9 +98,10 @@ def test_running_twice_changes_nothing():
     expected = {
         "oncall.Team": 3, "auth.User": 31, "oncall.OnCallProfile": 27, "oncall.Rotation": 6,
         "oncall.RotationMember": 24, "oncall.Blackout": 3, "oncall.SwapRequest": 6, "oncall.Override": 3,
-        "oncall.HandoffNote": 3, "oncall.EscalationPolicy": 3, "incidents.Service": 7, "incidents.Incident": 8,
-        "postmortems.PostMortem": 2, "postmortems.Why": 2, "postmortems.ContributingFactor": 5,
-        "postmortems.ActionItem": 5,
+        "oncall.HandoffNote": 3, "oncall.EscalationPolicy": 3, "incidents.Service": 7, "incidents.Incident": 11,
+        "incidents.MaintenanceWindow": 2, "incidents.HeartbeatMonitor": 2, "incidents.Integration": 1,
+        "incidents.IntegrationVerdict": 1, "incidents.Alert": 6, "postmortems.PostMortem": 2, "postmortems.Why": 2,
+        "postmortems.ContributingFactor": 5, "postmortems.ActionItem": 5,
     }
     assert {label: after_first[label] for label in expected} == expected
     for label in ("oncall.SwapRequestEvent", "oncall.Notification", "postmortems.PostMortemEvent",
@@ -264,7 +273,7 @@ def test_incidents_have_real_timelines_and_team_scoped_visibility():
         assert incident.timeline.filter(kind=TimelineKind.TRANSITION, to_state=IncidentState.CLOSED).exists()
     assert TimelineEntry.objects.filter(kind=TimelineKind.DEDUPLICATED).count() == 1
     assert Incident.objects.filter(state__in=["detected", "acknowledged", "investigating", "identified"]).count() == 4
-    assert Incident.objects.filter(state=IncidentState.RESOLVED).count() == 1
+    assert Incident.objects.filter(state=IncidentState.RESOLVED).count() == 4  # the draft's P2, three alerts'
     assert StatusUpdate.objects.filter(audience=UpdateAudience.EXTERNAL).exists()
     assert any(i.external_updates for i in public_status()["open_incidents"])
 
@@ -274,7 +283,10 @@ def test_a_run_weeks_later_tops_up_what_time_used_up():
 
     with time_machine.travel(timezone.now() + dt.timedelta(weeks=8), tick=False):
         output = seed()
-        assert "3 blackouts, 6 swap requests, 3 hand-off notes." in output
+        assert "1 maintenance window, 3 blackouts, 6 swap requests, 3 hand-off notes." in output
+        assert MaintenanceWindow.objects.filter(
+            service__slug=ONE_OFF_WINDOW[0], recurrence=Recurrence.ONCE, starts_at__gt=timezone.now()
+        ).count() == 1
         for slug in DEMO_TEAMS:
             rows = schedule_rows(primary(slug))
             assert any(row.has_conflict for row in rows) and any(row.source == "swap" for row in rows)
@@ -286,3 +298,49 @@ def test_refuses_without_debug_unless_forced(settings):
     with pytest.raises(CommandError, match="DEBUG"):
         call_command("seed_demo", stdout=StringIO())
     assert not Team.objects.exists()
+
+
+def test_a_weekly_and_an_upcoming_one_off_maintenance_window():
+    seed()
+    now = timezone.now()
+
+    weekly = MaintenanceWindow.objects.get(service__slug=WEEKLY_WINDOW[0])
+    assert weekly.recurrence == Recurrence.WEEKLY and weekly.reason == WEEKLY_WINDOW[1]
+    berlin = [o.starts_at.astimezone(weekly.tz) for o in weekly.upcoming(after=now, count=3)]
+    # Tuesdays 02:00 Berlin on both sides of the switch to summer time (30 March 2025).
+    assert [(d.weekday(), d.hour, d.minute) for d in berlin] == [(1, 2, 0)] * 3
+    assert weekly.next_start_at == weekly.upcoming(after=now, count=1)[0].starts_at
+    one_off = MaintenanceWindow.objects.get(service__slug=ONE_OFF_WINDOW[0])
+    assert one_off.recurrence == Recurrence.ONCE and now < one_off.starts_at < now + dt.timedelta(days=4)
+    assert one_off.created_by.username == "search-lead"
+
+
+def test_a_healthy_heartbeat_whose_ping_url_is_printed_once():
+    first, second = seed(), seed()
+
+    monitor = HeartbeatMonitor.objects.get(service__slug=HEALTHY_HEARTBEAT[0], name=HEALTHY_HEARTBEAT[1])
+    assert monitor.status == "up" and monitor.pings_received == 1
+    assert HeartbeatMonitor.objects.get(paused=True).status == "paused"
+    url = next(line for line in first.splitlines() if "ping URL" in line).rsplit(" ", 1)[-1]
+    assert url.startswith("http") and "/integrations/heartbeat/" in url
+    assert "/integrations/heartbeat/" not in second and "Rotate the keys" in second
+    key = url.rstrip("/").rsplit("/", 1)[-1]
+    assert heartbeat_ping(key=key).pk == monitor.pk
+
+
+def test_noise_verdicts_and_a_noisy_integration_flagged_on_the_hygiene_page(client):
+    output = seed()
+
+    judged = Incident.objects.filter(service__slug=NOISY_INTEGRATION[0], source=IncidentSource.INTEGRATION)
+    assert sorted(judged.values_list("noise_verdict", flat=True)) == sorted(NoiseVerdict.values)
+    assert all(i.state == IncidentState.RESOLVED and i.alerts.exists() for i in judged)
+    assert judged.get(noise_verdict=NoiseVerdict.FALSE_ALARM).false_alarm
+    stream = IntegrationVerdict.objects.get()
+    assert stream.verdict == NoiseVerdict.NOISY and stream.integration.name == NOISY_INTEGRATION[1]
+    link = next(line.split()[0] for line in output.splitlines() if line.strip().startswith("/postmortems/hygiene/"))
+    client.login(username="search-manager", password=DEMO_PASSWORD)
+    for path in ("/postmortems/hygiene/", link):
+        page = client.get(path)
+        assert page.status_code == 200
+        assert NOISY_INTEGRATION[1] in page.content.decode() and "tune the alert or remove it" in page.content.decode()
+    assert "1 (33 %)" in client.get(link).content.decode()  # of the integration's three incidents, one of each

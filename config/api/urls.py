@@ -1,4 +1,5 @@
-"""/api/v1/: the incident and on-call APIs, their OpenAPI schema and the docs pages (assets served locally)."""
+"""/api/v1/: the incident, on-call and post-mortem APIs and metrics, their OpenAPI schema and the docs pages
+(assets served locally)."""
 
 from django.http import JsonResponse
 from django.urls import include, path, re_path
@@ -16,7 +17,7 @@ app_name = "api"
 
 ROOT_LINKS = [
     "incident-list", "service-list", "team-list", "rotation-list", "oncall", "override-list", "swap-request-list",
-    "escalation-policy-list", "schema", "docs",
+    "escalation-policy-list", "postmortem-list", "action-item-list", "metrics", "schema", "docs",
 ]
 
 

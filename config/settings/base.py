@@ -135,6 +135,7 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Paging and the notification outbox (docs/paging.md). Every periodic task lives here; the DatabaseScheduler
 # copies these entries into django_celery_beat's tables when beat starts (operators may retune them there).
 PAGING_SWEEP_SECONDS = env_int("PAGING_SWEEP_SECONDS", 15)
+HEARTBEAT_SWEEP_SECONDS = env_int("HEARTBEAT_SWEEP_SECONDS", 15)
 NOTIFICATION_RESEND_AFTER_SECONDS = env_int("NOTIFICATION_RESEND_AFTER_SECONDS", 60)
 NOTIFICATION_MAX_ATTEMPTS = env_int("NOTIFICATION_MAX_ATTEMPTS", 8)
 WEBHOOK_TIMEOUT_SECONDS = 5
@@ -148,6 +149,7 @@ CELERY_TASK_QUEUES = (Queue("celery"), Queue("sweeps"))
 SWEEP_TASKS = (
     "incidents.paging_sweep",
     "incidents.handoff_notices_sweep",
+    "incidents.heartbeats_sweep",
     "oncall.notifications_resend_pending",
     "oncall.swap_requests_expire",
 )
@@ -158,6 +160,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": float(PAGING_SWEEP_SECONDS),
         # Sweeps left unrun while no worker was up expire instead of piling up (a late one only repeats work).
         "options": {"expire_seconds": 4 * PAGING_SWEEP_SECONDS},
+    },
+    # Missed heartbeats open incidents (incidents.services.heartbeats): noticed within one sweep interval.
+    "heartbeats: open incidents for missed beats": {
+        "task": "incidents.heartbeats_sweep",
+        "schedule": float(HEARTBEAT_SWEEP_SECONDS),
+        "options": {"expire_seconds": 4 * HEARTBEAT_SWEEP_SECONDS},
     },
     "paging: hand-off notices": {
         "task": "incidents.handoff_notices_sweep",
@@ -216,8 +224,9 @@ REST_FRAMEWORK = {
 SPECTACULAR_SETTINGS = {
     "TITLE": "Watchkeeper API",
     "DESCRIPTION": (
-        "Incidents, on-call schedules and teams. Authenticate with `Authorization: Bearer <token>` "
-        "(create a token at /oncall/tokens/ or with `manage.py create_api_token USERNAME`) or a browser session."
+        "Incidents, on-call schedules and teams, post-mortems and metrics. "
+        "Authenticate with `Authorization: Bearer <token>` (create a token at /oncall/tokens/ or with "
+        "`manage.py create_api_token USERNAME`) or a browser session."
     ),
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
@@ -232,6 +241,8 @@ SPECTACULAR_SETTINGS = {
         {"name": "services", "description": "What incidents are declared on; managers create and edit them."},
         {"name": "teams", "description": "Your teams and their members."},
         {"name": "on-call", "description": "Rotations, computed shifts, who is on call, overrides, swaps, policies."},
+        {"name": "post-mortems", "description": "Blameless post-mortems, their review and their action items."},
+        {"name": "metrics", "description": "The guide's incident, quality and on-call metrics against their targets."},
     ],
     "ENUM_NAME_OVERRIDES": {
         "IncidentStateEnum": "incidents.models.IncidentState",
@@ -239,8 +250,11 @@ SPECTACULAR_SETTINGS = {
         "SwapStateEnum": "oncall.models.SwapState",
         "IncidentRoleEnum": "incidents.models.IncidentRole",
         "IncidentSourceEnum": "incidents.models.IncidentSource",
+        "NoiseVerdictEnum": "incidents.models.NoiseVerdict",
         "OverrideSourceEnum": "oncall.models.OverrideSource",
         "ShiftSourceEnum": "oncall.schedule.ShiftSource",
+        "PostMortemStateEnum": "postmortems.models.PostMortemState",
+        "ActionItemStatusEnum": "postmortems.models.ActionItemStatus",
     },
 }
 

@@ -256,12 +256,12 @@ class MetricsHeadlineSerializer(S.Serializer):
     median = _float()
     p90 = _float()
     count = S.IntegerField(help_text="What the value is computed from (incidents, items, services, …).")
-    unit = S.ChoiceField(choices=["seconds", "hours", "percent", "per_week"])
+    unit = S.CharField(help_text="seconds, hours, percent (a fraction) or per_week.")
     display = S.CharField()
     median_display = S.CharField()
     p90_display = S.CharField()
     target = S.CharField(allow_null=True, help_text="The guide's target; null when it sets none.")
-    status = S.ChoiceField(choices=["met", "not_met", "no_data"], allow_null=True)
+    status = S.CharField(allow_null=True, help_text="met, not_met or no_data; null without a target.")
 
 
 class MetricsTeamSerializer(S.Serializer):

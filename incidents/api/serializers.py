@@ -16,6 +16,7 @@ from config.api.serializers import (
 from incidents.models import (
     Incident,
     IncidentRole,
+    PagingHours,
     RoleAssignment,
     Service,
     Severity,
@@ -23,6 +24,7 @@ from incidents.models import (
     TimelineEntry,
     UpdateAudience,
 )
+from incidents.models.noise import REASON_MAX_LENGTH, NoiseVerdict
 from incidents.selectors import services_visible_to
 from oncall.models import EscalationPolicy
 from oncall.selectors import teams_of
@@ -35,6 +37,11 @@ class IncidentSerializer(serializers.ModelSerializer):
     team = serializers.CharField(source="service.team.slug", read_only=True)
     declared_by = UserSerializer(read_only=True, allow_null=True)
     acknowledged_by = UserSerializer(read_only=True, allow_null=True)
+    noise_verdict = serializers.ChoiceField(choices=NoiseVerdict.choices, allow_blank=True, read_only=True,
+                                            help_text="The noise review's verdict; empty until one is given.")
+    in_maintenance = serializers.SerializerMethodField(
+        help_text="A maintenance window holds its paging until paging_held_until (then level 1 again)."
+    )
 
     class Meta:
         model = Incident
@@ -43,9 +50,14 @@ class IncidentSerializer(serializers.ModelSerializer):
             "source", "dedup_key", "war_room", "impact_started_at", "detected_at", "acknowledged_at",
             "acknowledged_by", "investigating_at", "identified_at", "resolving_at", "resolved_at", "closed_at",
             "ack_deadline", "ack_breached_at", "next_update_due_at", "resolution_summary", "false_alarm",
-            "declared_by", "updated_at",
+            "noise_verdict", "noise_reason", "noise_verdict_at", "declared_by", "updated_at",
+            "paging_deferred_until", "in_maintenance", "paging_held_until", "maintenance_window",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(OpenApiTypes.BOOL)
+    def get_in_maintenance(self, incident) -> bool:
+        return incident.paging_held_until is not None
 
 
 class IncidentActionSerializer(serializers.Serializer):
@@ -110,6 +122,11 @@ class ResolveSerializer(TransitionSerializer):
     false_alarm = serializers.BooleanField(required=False, allow_null=True, default=None)
 
 
+class VerdictSerializer(InputSerializer):
+    verdict = serializers.ChoiceField(choices=NoiseVerdict.choices)
+    reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=REASON_MAX_LENGTH)
+
+
 class CloseSerializer(TransitionSerializer):
     resolution_summary = serializers.CharField(required=False, allow_null=True, default=None)
 
@@ -164,7 +181,7 @@ class ServiceSerializer(serializers.ModelSerializer):
         model = Service
         fields = [
             "id", "slug", "name", "team", "description", "runbook", "runbook_url", "runbook_reviewed_at",
-            "escalation_policy", "is_active", "created_at",
+            "escalation_policy", "paging_hours", "is_active", "created_at",
         ]
         read_only_fields = fields
 
@@ -192,6 +209,9 @@ class ServiceUpdateSerializer(InputSerializer):
     runbook_url = serializers.URLField(allow_blank=True, max_length=200)
     runbook_reviewed_at = ApiDateTimeField(allow_null=True)
     escalation_policy = _TeamPolicyField(allow_null=True, help_text="Empty: the owning team's default policy.")
+    paging_hours = serializers.ChoiceField(
+        choices=PagingHours.choices, help_text="always: P3/P4 page at any hour too (24/7 for every severity)."
+    )
     is_active = serializers.BooleanField()
 
 
@@ -204,4 +224,5 @@ class ServiceCreateSerializer(ServiceUpdateSerializer):
     escalation_policy = _TeamPolicyField(
         allow_null=True, required=False, default=None, help_text="Empty: the owning team's default policy."
     )
+    paging_hours = serializers.ChoiceField(choices=PagingHours.choices, required=False, default=PagingHours.POLICY)
     is_active = serializers.BooleanField(required=False, default=True)

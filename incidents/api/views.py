@@ -13,7 +13,9 @@ from config.api.serializers import validated
 from incidents import selectors, services
 from incidents.api import serializers as s
 from incidents.api.filters import IncidentFilter, ServiceFilter
+from incidents.api.maintenance import ServiceDetailSerializer
 from incidents.models import Incident, IncidentSource, RoleAssignment, StatusUpdate, TimelineEntry
+from incidents.services.noise import incident_set_verdict
 
 INCIDENT_PK = OpenApiParameter("incident_id", int, OpenApiParameter.PATH, description="The incident's id.")
 
@@ -147,6 +149,19 @@ class IncidentViewSet(viewsets.GenericViewSet):
     def reopen(self, request, pk=None):
         return self._transition(request, "reopen", s.TransitionSerializer)
 
+    @extend_schema(
+        summary="Noise review verdict",
+        description="Mark the incident actionable, noisy or false_alarm, with a short reason (timeline entry). "
+        "false_alarm sets the incident's false_alarm flag; any other verdict clears it.",
+        request=s.VerdictSerializer, responses=s.IncidentDetailSerializer,
+    )
+    @action(detail=True, methods=["post"])
+    def verdict(self, request, pk=None):
+        incident = self.get_incident()
+        data = validated(s.VerdictSerializer, request)
+        incident = incident_set_verdict(incident=incident, user=request.user, **data)
+        return self._answer(incident)
+
 
 class _IncidentChildViewSet(viewsets.GenericViewSet):
     # Lists hanging off one incident; the incident is looked up first, so an invisible one is a 404.
@@ -242,6 +257,10 @@ class ServiceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     def get_object(self):
         # Detail views ignore the list's filters (django-filter would apply them to the lookup too).
         return get_object_or_404(self.get_queryset(), slug=self.kwargs["slug"])
+
+    @extend_schema(responses=ServiceDetailSerializer)
+    def retrieve(self, request, slug=None):
+        return Response(ServiceDetailSerializer(self.get_object()).data)
 
     @extend_schema(summary="Create a service", description="Managers of the owning team only.",
                    request=s.ServiceCreateSerializer, responses={201: s.ServiceSerializer})

@@ -3,7 +3,7 @@
 Writing them with every event would make every event of an integration queue for that integration's row lock.
 Instead each process adds up what it received and writes the sums at most once per INGESTION_COUNTER_FLUSH_SECONDS
 (1 s by default): from the request that finds a flush due, or from a timer when traffic stops, so the admin is
-never more than about a second behind. A process killed with SIGKILL loses at most that last second of counts
+never more than about two seconds behind. A process killed with SIGKILL loses at most that last second of counts
 (the alerts themselves are stored with each event; these are statistics). 0 writes on every event (tests).
 """
 
@@ -36,7 +36,6 @@ def _interval() -> float:
 
 def event_counted(integration_id: int, at: dt.datetime) -> None:
     """Count one event received (stored or dropped) for the integration."""
-    global _timer
     with _lock:
         entry = _pending.get(integration_id)
         if entry is None:
@@ -46,11 +45,16 @@ def event_counted(integration_id: int, at: dt.datetime) -> None:
             entry[1] = max(entry[1], at)
         due = time.monotonic() - _last_flush >= _interval()
         if not due and _timer is None:
-            _timer = threading.Timer(_interval(), _flush_from_timer)
-            _timer.daemon = True
-            _timer.start()
+            _arm(_interval())
     if due:
         counters_flush()
+
+
+def _arm(seconds: float) -> None:
+    global _timer
+    _timer = threading.Timer(seconds, _flush_from_timer)
+    _timer.daemon = True
+    _timer.start()
 
 
 def counters_flush() -> int:
@@ -73,6 +77,11 @@ def _flush_from_timer() -> None:
     global _timer
     with _lock:
         _timer = None
+        # While events keep coming the requests flush; the timer only catches the counts left when they stop.
+        # (Flushing from here in a storm would open a connection for this thread every interval.)
+        if _pending and time.monotonic() - _last_flush < _interval():
+            _arm(_interval())
+            return
     try:
         counters_flush()
     except Exception:

@@ -49,7 +49,7 @@ class InvalidEvent(Exception):
 def decode(body: bytes) -> dict:
     try:
         data = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as exc:
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
         raise InvalidEvent(["The request body is not valid JSON."]) from exc
     if not isinstance(data, dict):
         raise InvalidEvent(["The event must be a JSON object."])

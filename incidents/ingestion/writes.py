@@ -39,9 +39,10 @@ from django.db import OperationalError, ProgrammingError, connection
 from incidents.models import OPEN_STATES, Alert, Incident
 
 try:
+    import psycopg
     from psycopg.types.json import Jsonb
 except ImportError:  # SQLite-only installs
-    Jsonb = None
+    psycopg = Jsonb = None
 
 ALERT_FIELDS = (
     "received_at", "last_received_at", "dedup_key", "fingerprint", "action", "severity", "summary", "source",
@@ -125,7 +126,9 @@ def _json_param(payload: dict | str):
 
 
 def _row_params(row: AlertRow) -> list:
-    at = _received_at.get_db_prep_save(row.received_at, connection)
+    # psycopg takes an aware datetime as it is; other backends need Django's conversion.
+    at = row.received_at if connection.vendor == "postgresql" else _received_at.get_db_prep_save(row.received_at,
+                                                                                                   connection)
     return [
         at, at, row.dedup_key, row.fingerprint, row.action, row.severity, row.summary[:1024], row.source[:255],
         _json_param(row.payload),
@@ -149,52 +152,69 @@ def alerts_add_to_open_incident(
             cursor.execute(sql, params)
             returned = cursor.fetchall()
         return returned[0][1] if returned else None
+    typed = _typed(sql, types)
     for attempt in (1, 2):
-        # With CONN_HEALTH_CHECKS Django pings a reused connection (SELECT 1) before the first query of every
-        # request: a round trip per event. Here the statement itself finds a broken connection, and runs once
-        # more on a new one: the same guarantee, without the ping.
-        connection.health_check_done = True
         try:
-            with connection.cursor() as cursor:
-                if len(rows) <= PREPARED_MAX_ROWS:
-                    name = f"wk_ingest_{len(rows)}_{int(upsert)}_{int(async_commit)}"
-                    _execute_prepared(cursor, name, sql, types, params)
-                else:
-                    cursor.execute(sql, params)
-                returned = cursor.fetchall()
+            returned = _execute_prepared(typed, params, prepare=len(rows) <= PREPARED_MAX_ROWS)
             return returned[0][1] if returned else None
-        except OperationalError:
-            if attempt == 2:
+        except (OperationalError, ProgrammingError) as exc:
+            # A broken connection (the ping below was skipped), or a session whose prepared statements a pooler
+            # dropped: once more, on a new connection.
+            lost = isinstance(exc, ProgrammingError) and getattr(exc.__cause__, "sqlstate", None) == "26000"
+            if attempt == 2 or not (lost or isinstance(exc, OperationalError)):
                 raise
             connection.close()
     return None  # not reached
 
 
-# Planning this statement (the incident table's partial indexes are each checked against its predicate) costs
-# several times what executing it does, and Django's psycopg connections never prepare statements
-# (prepare_threshold=None, client-side binding). So the storm path prepares its own, once per connection, and runs
-# EXECUTE through Django's cursor (logged and counted like any query). Only outside transactions, where a failed
-# EXECUTE aborts nothing and can simply be retried.
+# Statements for up to this many alerts are prepared (one per count); a bigger notification is planned each time.
 PREPARED_MAX_ROWS = 8
+_typed_cache: dict[str, str] = {}
 
 
-def _execute_prepared(cursor, name: str, sql: str, types: list[str], params: list) -> None:
+def _typed(sql: str, types: list[str]) -> str:
+    """The statement with each parameter cast to its column's type (server-side parameters need types)."""
+    typed = _typed_cache.get(sql)
+    if typed is None:
+        typed = sql.replace("%s", "{}").format(*(f"%s::{t}" for t in types))
+        _typed_cache[sql] = typed
+    return typed
+
+
+def _execute_prepared(sql: str, params: list, *, prepare: bool = True) -> list:
+    """Run the statement as a prepared statement of this connection, through Django's cursor wrapper (so it is
+    logged, counted and its errors translated like any query).
+
+    Planning this statement (every partial index of the incident table is checked against its predicate) costs
+    PostgreSQL several times what executing it does, and binding the parameters as literals more again. Django's
+    psycopg connections never prepare (client-side binding, prepare_threshold=None), so this one statement uses
+    a server-side-binding psycopg cursor with preparing switched on for its execution only: psycopg prepares it
+    on the connection once (Parse) and from then on only binds and executes it. (Poolers: PgBouncer ≥ 1.21 keeps
+    protocol-level prepared statements; a session that lost them gets a new connection, see above.)
+
+    With CONN_HEALTH_CHECKS Django pings a reused connection (SELECT 1) before the first query of every request:
+    a round trip per event. Here the statement itself finds a broken connection and the caller runs it once more
+    on a new one: the same guarantee, without the ping.
+    """
+    connection.health_check_done = True
+    connection.ensure_connection()
     raw = connection.connection
-    state = getattr(connection, "_ingestion_prepared", None)
-    if state is None or state[0] is not raw:  # a new connection: nothing is prepared on it yet
-        state = (raw, set())
-        connection._ingestion_prepared = state
-    execute = f"EXECUTE {name} ({', '.join(['%s'] * len(params))})"
-    for attempt in (1, 2):
-        if name not in state[1]:
-            numbered = sql.replace("%s", "{}").format(*(f"${n}" for n in range(1, len(types) + 1)))
-            cursor.execute(f"PREPARE {name} ({', '.join(types)}) AS {numbered}")
-            state[1].add(name)
-        try:
-            cursor.execute(execute, params)
-            return
-        except ProgrammingError as exc:
-            # The session lost its prepared statements (DISCARD ALL by a pooler): prepare again, once.
-            if attempt == 2 or getattr(exc.__cause__, "sqlstate", None) != "26000":
-                raise
-            state[1].clear()
+    cursor = connection._prepare_cursor(_server_binding_cursor(raw))
+    threshold = raw.prepare_threshold
+    # When queries are logged (DEBUG, assertNumQueries) run it unprepared: psycopg keeps no query text for the
+    # log of a prepared execution.
+    raw.prepare_threshold = 0 if prepare and not connection.queries_logged else None
+    try:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+    finally:
+        raw.prepare_threshold = threshold
+
+
+def _server_binding_cursor(raw):
+    """One server-side-binding cursor per psycopg connection, kept on it: a new cursor per event was about a
+    fifth of the statement's client-side CPU time."""
+    cursor = getattr(raw, "_watchkeeper_ingestion_cursor", None)
+    if cursor is None or cursor.closed:
+        cursor = raw._watchkeeper_ingestion_cursor = psycopg.Cursor(raw)
+    return cursor

@@ -119,7 +119,23 @@ def scope_pages(scope: MetricScope) -> QuerySet[Notification]:
     )
     if scope.every_team:
         return pages.filter(topic__startswith="incident:")
-    return pages.filter(topic__in=_topics(scope.incidents().filter(detected_at__lt=scope.until)))
+    return pages.filter(topic__in=_topics(_open_in_window(scope, scope.incidents())))
+
+
+def _open_in_window(scope: MetricScope, incidents: QuerySet) -> QuerySet:
+    """The incidents that were open at some time in the window: the only ones paged in it (people are paged
+    about open incidents; reopening clears resolved_at until the next resolution)."""
+    return incidents.filter(Q(resolved_at__isnull=True) | Q(resolved_at__gte=scope.since),
+                            detected_at__lt=scope.until)
+
+
+class _IsoWeekDay(ExtractIsoWeekDay):
+    """The ISO weekday (1 = Monday) in the given time zone. On PostgreSQL through date_part(), a float: EXTRACT()
+    answers numeric since PostgreSQL 14, which costs a third more over every page of the window."""
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        sql, params = self.as_sql(compiler, connection, **extra_context)
+        return sql.replace("EXTRACT(ISODOW FROM ", "DATE_PART('isodow', ", 1), params
 
 
 def _after_hours(scope: MetricScope, pages: QuerySet) -> tuple[QuerySet, Q]:
@@ -131,7 +147,7 @@ def _after_hours(scope: MetricScope, pages: QuerySet) -> tuple[QuerySet, Q]:
     annotations = {}
     for zone, alias in zones.items():
         tz = zoneinfo.ZoneInfo(zone)
-        annotations[f"{alias}_weekday"] = ExtractIsoWeekDay("created_at", tzinfo=tz)
+        annotations[f"{alias}_weekday"] = _IsoWeekDay("created_at", tzinfo=tz)
         annotations[f"{alias}_time"] = TruncTime("created_at", tzinfo=tz)
     in_one_team = TeamMembership.objects.values("user_id").annotate(teams=Count("team_id")).filter(teams=1)
     condition = Q(pk__in=[])
@@ -145,7 +161,7 @@ def _after_hours(scope: MetricScope, pages: QuerySet) -> tuple[QuerySet, Q]:
         hours_apply = Q(recipient_id__in=in_one_team.filter(team_id=team["pk"]).values("user_id"))
         if team["pk"] in scope.team_ids:  # people in several teams (or none) go by the incident's team
             hours_apply |= ~Q(recipient_id__in=in_one_team.values("user_id")) & Q(
-                topic__in=_topics(scope.incidents().filter(service__team_id=team["pk"], detected_at__lt=scope.until))
+                topic__in=_topics(_open_in_window(scope, scope.incidents().filter(service__team_id=team["pk"])))
             )
         condition |= hours_apply & ~working
     return pages.annotate(**annotations), condition

@@ -35,7 +35,8 @@ def recurrence(scope: MetricScope, *, top: int = 10) -> dict:
     failures = scope.incidents().filter(false_alarm=False, detected_at__gte=look_back, detected_at__lt=scope.until)
     recent = Value(RECURRENCE_WINDOW)
     alerts = Alert.objects.filter(
-        service_id__in=scope.services().values("pk"), incident__false_alarm=False,
+        service_id__in=scope.service_ids, incident__false_alarm=False,
+        received_at__gte=look_back,  # never before its incident: lets the (service, received_at) index help
         incident__detected_at__gte=look_back, incident__detected_at__lt=scope.until,
     ).exclude(fingerprint="")
     if scope.severity:

@@ -12,18 +12,24 @@ Definitions (the guide's, made precise):
   acknowledged or resolved or the deadline passed. Share = met / decided.
 - MTBF: operational time / failures, where operational time is the window times the active services in
   scope and failures are incidents that were not false alarms (the guide's "Total operational time /
-  Count(incidents)", per service). Median and p90 are of the gaps between a failure and the same service's
-  previous one.
+  Count(incidents)", per service). Median and p90 are of the gaps between consecutive failures of a service
+  within the window.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Case, Count, F, FloatField, Q, Sum, Value, When, Window
-from django.db.models.functions import Coalesce, Lag
+from django.db.models import Case, Count, Expression, F, FloatField, IntegerField, Q, QuerySet, Sum, Value, When, Window
+from django.db.models.functions import Coalesce, Lead
 
-from incidents.metrics.aggregates import DurationSeconds, bucket_of, grouped_stats
+from incidents.metrics.aggregates import (
+    DurationSeconds,
+    bucket_of,
+    grouped_stats,
+    grouping_sets_stats,
+    has_percentile_cont,
+)
 from incidents.metrics.scope import MetricScope, day_start
 from incidents.models import OPEN_STATES, IncidentState, Severity
 
@@ -31,9 +37,6 @@ UTC = dt.UTC
 RESOLVED_STATES = (IncidentState.RESOLVED, IncidentState.CLOSED)
 DURATIONS = ("mtta", "mtti", "mttr")
 
-# Percentiles need every value of a group, so they are computed for the headline groupings only; per team,
-# service and week the means, counts and SLA shares come from one query of sums per (service, week).
-PERCENTILE_GROUPINGS = {"overall": {}, "by_severity": {"sev": F("severity")}}
 
 
 def _durations() -> dict:
@@ -52,19 +55,19 @@ def _durations() -> dict:
     }
 
 
-def _counts(now: dt.datetime) -> dict:
+def _conditions(now: dt.datetime) -> dict[str, Q]:
+    """What the counts count (besides all incidents), on incidents annotated with responded_at."""
     has_deadline = Q(ack_deadline__isnull=False)
     decided = has_deadline & (
         Q(responded_at__isnull=False) | Q(ack_breached_at__isnull=False) | Q(ack_deadline__lte=now)
     )
     met = has_deadline & Q(ack_breached_at__isnull=True, responded_at__lte=F("ack_deadline"))
-    return {
-        "incidents": Count("pk"),
-        "false_alarms": Count("pk", filter=Q(false_alarm=True)),
-        "open": Count("pk", filter=Q(state__in=OPEN_STATES)),
-        "sla_decided": Count("pk", filter=decided),
-        "sla_met": Count("pk", filter=met),
-    }
+    return {"false_alarms": Q(false_alarm=True), "open": Q(state__in=OPEN_STATES), "sla_decided": decided,
+            "sla_met": met}
+
+
+def _counts(now: dt.datetime) -> dict:
+    return {"incidents": Count("pk"), **{name: Count("pk", filter=q) for name, q in _conditions(now).items()}}
 
 
 def _shape(row: dict) -> dict:
@@ -102,40 +105,32 @@ def _row(numbers: list) -> dict:
 
 
 def response_times(scope: MetricScope) -> dict:
-    """MTTA, MTTI, MTTR and the acknowledgement SLA overall and by severity (with median and p90: one query
-    each on PostgreSQL), and by team, service and week (means and counts, from one query of sums per service
-    and week, added up here). Every severity and every week of the window is listed, with zeros where
-    nothing happened, so tables and charts keep their shape."""
+    """MTTA, MTTI, MTTR and the acknowledgement SLA overall and by severity (with median and p90), and by team,
+    service and week (means and counts, from sums per service and week, added up here). On PostgreSQL one query
+    (grouping sets: one pass over the incidents); elsewhere three. Every severity and every week of the window is
+    listed, with zeros where nothing happened, so tables and charts keep their shape."""
     incidents = scope.detected().annotate(responded_at=Coalesce("acknowledged_at", "resolved_at"))
-    counts = _counts(scope.now or scope.until)
-    result = {}
-    for grouping, groups in PERCENTILE_GROUPINGS.items():
-        rows = grouped_stats(incidents, groups=groups, values=_durations(), extra=counts)
-        if grouping == "overall":
-            result[grouping] = _shape(rows[0])
-        else:
-            found = {row["sev"]: row for row in rows}
-            result[grouping] = [{"severity": sev, **_shape(found.get(sev, EMPTY_ROW))} for sev in Severity.values]
-
+    now = scope.now or scope.until
     # Weeks as numbers (which of the window's weeks), not truncated date-times: thousands of rows convert fast.
-    week_edges = [day_start(week) for week in scope.weeks[1:]]
-    sums = {f"{name}_sum": Sum(name) for name in DURATIONS} | {f"{name}_n": Count(name) for name in DURATIONS}
-    cells = (
-        incidents.annotate(week=bucket_of("detected_at", week_edges), **_durations())
-        .values("service_id", "week")
-        .annotate(**counts, **sums)
-        .values_list("service_id", "week", *ADDED)
-        .order_by()
-    )
+    week = bucket_of("detected_at", [day_start(week) for week in scope.weeks[1:]])
+    if has_percentile_cont():
+        overall, by_severity, cells = _in_one_pass(incidents, now, week)
+    else:
+        overall, by_severity, cells = _per_grouping(incidents, now, week)
+    result = {
+        "overall": _shape(overall),
+        "by_severity": [{"severity": sev, **_shape(by_severity.get(sev, EMPTY_ROW))} for sev in Severity.values],
+    }
+
     services = {s["pk"]: s for s in scope.services().values("pk", "slug", "name", "team__slug", "team__name")}
     zeros = [0] * len(ADDED)
     by_service: dict[int, list] = {}
     by_team: dict[str, list] = {}
     by_week: list[list] = [list(zeros) for _ in scope.weeks]
-    for service_id, week, *numbers in cells:  # one row per service and week: a few thousand at most
+    for service_id, week_index, *numbers in cells:  # one row per service and week: a few thousand at most
         team = services[service_id]["team__slug"]
         for total in (by_service.setdefault(service_id, list(zeros)), by_team.setdefault(team, list(zeros)),
-                      by_week[week]):
+                      by_week[week_index]):
             for i, number in enumerate(numbers):
                 total[i] += number or 0
     teams = {s["team__slug"]: s["team__name"] for s in services.values()}
@@ -153,20 +148,56 @@ def response_times(scope: MetricScope) -> dict:
     return result
 
 
+def _in_one_pass(incidents: QuerySet, now: dt.datetime, week: Expression) -> tuple[dict, dict, list]:
+    """(overall row, rows by severity, (service, week, *ADDED) cells) from one GROUPING SETS query."""
+    conditions = _conditions(now)
+    rows = incidents.annotate(
+        week=week, **_durations(),
+        **{name: Case(When(q, then=Value(1)), default=Value(0), output_field=IntegerField())
+           for name, q in conditions.items()},
+    ).values("severity", "service_id", "week", *DURATIONS, *conditions)
+    sets = [(), ("severity",), ("service_id", "week")]
+    overall, by_severity, cells = dict(EMPTY_ROW), {}, []
+    for index, row in grouping_sets_stats(rows, sets=sets, values=DURATIONS, flags=list(conditions)):
+        row["incidents"] = row.pop("rows")
+        if index == 0:
+            overall = row
+        elif index == 1:
+            by_severity[row["severity"]] = row
+        else:
+            cells.append((row["service_id"], row["week"], *(row[name] for name in ADDED)))
+    return overall, by_severity, cells
+
+
+def _per_grouping(incidents: QuerySet, now: dt.datetime, week: Expression) -> tuple[dict, dict, list]:
+    """What _in_one_pass answers, without grouping sets and percentile_cont (SQLite): a query per grouping."""
+    counts = _counts(now)
+    (overall,) = grouped_stats(incidents, values=_durations(), extra=counts)
+    by_severity = {row["sev"]: row for row in grouped_stats(incidents, groups={"sev": F("severity")},
+                                                            values=_durations(), extra=counts)}
+    sums = {f"{name}_sum": Sum(name) for name in DURATIONS} | {f"{name}_n": Count(name) for name in DURATIONS}
+    cells = list(
+        incidents.annotate(week=week, **_durations())
+        .values("service_id", "week")
+        .annotate(**counts, **sums)
+        .values_list("service_id", "week", *ADDED)
+        .order_by()
+    )
+    return overall, by_severity, cells
+
+
 def mtbf(scope: MetricScope) -> dict:
     """Mean time between failures in hours (operational time / failures) and the median and p90 of the
-    gaps between consecutive failures of a service. Two queries."""
-    failures = scope.incidents().filter(false_alarm=False, detected_at__lt=scope.until)
-    # The gap to the same service's previous failure, whenever that was, for failures in the window only.
+    gaps between consecutive failures of a service in the window. Two queries."""
+    failures = scope.detected().filter(false_alarm=False)
+    # Newest first, so the (service, dedup key, detected_at) index feeds the window an incremental sort.
     gaps = failures.annotate(
-        previous=Window(Lag("detected_at"), partition_by=[F("service_id")], order_by=F("detected_at").asc())
+        previous=Window(Lead("detected_at"), partition_by=[F("service_id")], order_by=F("detected_at").desc())
     )
-    in_window = Q(detected_at__gte=scope.since)
     (row,) = grouped_stats(
         gaps,
-        values={"gap": Case(When(in_window, then=DurationSeconds(F("detected_at") - F("previous")) / Value(3600.0)),
-                            output_field=FloatField())},
-        extra={"failures": Count("pk", filter=in_window)},
+        values={"gap": DurationSeconds(F("detected_at") - F("previous")) / Value(3600.0)},
+        extra={"failures": Count("pk")},
     )
     services = scope.services().filter(is_active=True).count()
     hours = services * (scope.until - scope.since).total_seconds() / 3600

@@ -143,7 +143,7 @@ def headlines(data: dict, scope: MetricScope) -> list[dict]:
     mtbf = res["mtbf"]
     rows.append(_row("mtbf", "MTBF", mtbf["mean"], "hours", targets.MTBF, count=mtbf["failures"],
                      definition="operational time (window × active services) / failures; median and p90 of "
-                     "the gaps between a service's failures", median=mtbf["median"], p90=mtbf["p90"]))
+                     "the gaps between a service's failures in the window", median=mtbf["median"], p90=mtbf["p90"]))
     sla = res["overall"]["ack_sla"]
     rows.append(_row("ack_sla", "Acknowledged within SLA", sla["share"], "percent", targets.ACK_SLA,
                      count=sla["decided"], definition="acknowledged (or resolved) by the severity's deadline, "

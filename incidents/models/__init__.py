@@ -1,5 +1,8 @@
+from incidents.models.heartbeat import HeartbeatMonitor
 from incidents.models.incident import OPEN_STATES, Incident, IncidentSource, IncidentState
 from incidents.models.integration import Alert, AlertAction, Integration, IntegrationKind
+from incidents.models.maintenance import MaintenanceWindow, Occurrence, Recurrence
+from incidents.models.noise import IntegrationVerdict, NoiseVerdict
 from incidents.models.paging import Page, PageKind, SweepMark, UpdateReminder
 from incidents.models.permissions import (
     IncidentGroupObjectPermission,
@@ -8,7 +11,7 @@ from incidents.models.permissions import (
     ServiceUserObjectPermission,
 )
 from incidents.models.roles import IncidentRole, RoleAssignment
-from incidents.models.service import Service
+from incidents.models.service import PagingHours, Service
 from incidents.models.severity import Severity, SeverityPolicy
 from incidents.models.status import StatusUpdate, UpdateAudience
 from incidents.models.timeline import TimelineEntry, TimelineKind
@@ -18,7 +21,12 @@ __all__ = [
     "AlertAction",
     "Integration",
     "IntegrationKind",
+    "MaintenanceWindow",
+    "Occurrence",
+    "IntegrationVerdict",
+    "NoiseVerdict",
     "OPEN_STATES",
+    "HeartbeatMonitor",
     "Incident",
     "IncidentGroupObjectPermission",
     "IncidentRole",
@@ -27,6 +35,8 @@ __all__ = [
     "IncidentUserObjectPermission",
     "Page",
     "PageKind",
+    "PagingHours",
+    "Recurrence",
     "RoleAssignment",
     "Service",
     "ServiceGroupObjectPermission",

@@ -3,6 +3,7 @@ from django.db import models
 from django.db.models import Q
 from django_fsm import FSMField, FSMModelMixin, transition
 
+from incidents.models.noise import REASON_MAX_LENGTH, NoiseVerdict
 from incidents.models.service import Service
 from incidents.models.severity import Severity
 
@@ -27,6 +28,7 @@ BEYOND_INVESTIGATING = (S.IDENTIFIED, S.RESOLVING, S.RESOLVED)
 # can prove the index applies.
 ESCALATION_DUE = Q(next_escalation_at__isnull=False)
 ACK_SLA_RUNNING = Q(state=S.DETECTED, ack_breached_at__isnull=True, ack_deadline__isnull=False)
+MAINTENANCE_HOLD = Q(paging_held_until__isnull=False)
 UPDATE_NOT_REMINDED = Q(next_update_due_at__isnull=False) & (
     Q(update_reminded_for__isnull=True)
     | Q(update_reminded_for__lt=models.F("next_update_due_at"))
@@ -38,6 +40,7 @@ class IncidentSource(models.TextChoices):
     MANUAL = "manual", "Declared by a person"
     API = "api", "REST API"
     INTEGRATION = "integration", "Monitoring integration"
+    HEARTBEAT = "heartbeat", "Missed heartbeat"
 
 
 def has_commander_if_p1(incident: "Incident") -> bool:
@@ -91,9 +94,24 @@ class Incident(FSMModelMixin, models.Model):
     escalation_ended_at = models.DateTimeField(
         null=True, blank=True, help_text="When this cycle's escalation stopped (acknowledged, resolved…)."
     )
+    # Urgency hours and maintenance windows (incidents.services.paging.urgency / .maintenance).
+    paging_deferred_until = models.DateTimeField(
+        null=True, blank=True, help_text="Paging waits for the team's working hours until then (P3/P4 at night)."
+    )
+    paging_held_until = models.DateTimeField(
+        null=True, blank=True, help_text="In maintenance: nobody is paged until then, then level 1 again."
+    )
+    maintenance_window = models.ForeignKey(
+        "incidents.MaintenanceWindow", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        help_text="The maintenance window holding this incident's paging.",
+    )
 
     resolution_summary = models.TextField(blank=True)
     false_alarm = models.BooleanField(default=False)
+    # Noise review (incidents.services.noise): the responders' latest verdict; "false_alarm" ⇔ false_alarm.
+    noise_verdict = models.CharField(max_length=16, choices=NoiseVerdict.choices, blank=True)
+    noise_reason = models.CharField(max_length=REASON_MAX_LENGTH, blank=True)
+    noise_verdict_at = models.DateTimeField(null=True, blank=True)
     declared_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -116,17 +134,39 @@ class Incident(FSMModelMixin, models.Model):
             ),
         ]
         indexes = [
+            # Every list's order (pages, API, admin): read in this order a page stops after its rows, a keyset
+            # page starts right at its cursor, and the columns lists filter on most (service, state, severity)
+            # ride along, so the admin's ids and counts come from the index alone, not the wide table rows.
+            models.Index(fields=["-detected_at", "-id"], include=["service", "state", "severity"],
+                         name="incident_detected_order"),
             models.Index(fields=["state", "-detected_at"], name="incident_state_detected"),
             models.Index(fields=["service", "-detected_at"], name="incident_service_detected"),
+            # Recurrence (insights): each incident's previous one with the same service and key, read in this
+            # order from the index alone instead of sorting every incident of the window.
+            models.Index(fields=["service", "dedup_key", "detected_at", "id"], include=["false_alarm"],
+                         name="incident_recurrence"),
             # The paging sweeps' due work. Partial, so each index holds only rows with work pending and a
             # sweep's cost follows the due rows, not the size of the table.
             models.Index(fields=["next_escalation_at"], condition=ESCALATION_DUE, name="incident_escalation_due"),
             models.Index(fields=["ack_deadline"], condition=ACK_SLA_RUNNING, name="incident_ack_sla_due"),
             models.Index(fields=["next_update_due_at"], condition=UPDATE_NOT_REMINDED, name="incident_update_due"),
+            models.Index(fields=["paging_held_until"], condition=MAINTENANCE_HOLD, name="incident_maintenance_end_due"),
         ]
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.title}"
+
+    def save(self, *args, **kwargs) -> None:
+        # Noise review's invariant, whichever path changed false_alarm (resolve, edit, the verdict itself):
+        # the verdict "false alarm" ⇔ false_alarm, so the metrics' false-positive rate and the review agree.
+        if self.false_alarm and self.noise_verdict != NoiseVerdict.FALSE_ALARM:
+            self.noise_verdict = NoiseVerdict.FALSE_ALARM
+        elif not self.false_alarm and self.noise_verdict == NoiseVerdict.FALSE_ALARM:
+            self.noise_verdict = ""
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "false_alarm" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "noise_verdict"}
+        super().save(*args, **kwargs)
 
     @property
     def is_open(self) -> bool:

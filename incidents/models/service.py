@@ -3,6 +3,11 @@ from django.db import models
 from oncall.models import EscalationPolicy, Team
 
 
+class PagingHours(models.TextChoices):
+    POLICY = "policy", "As each severity policy says"
+    ALWAYS = "always", "At any hour, every severity (24/7)"
+
+
 class Service(models.Model):
     name = models.CharField(max_length=120)
     slug = models.SlugField(max_length=120, unique=True)
@@ -18,6 +23,10 @@ class Service(models.Model):
         on_delete=models.SET_NULL,
         related_name="services",
         help_text="Empty: the owning team's default policy.",
+    )
+    paging_hours = models.CharField(
+        max_length=8, choices=PagingHours.choices, default=PagingHours.POLICY,
+        help_text="Whether P3/P4 incidents opened outside the team's working hours wait for them before paging.",
     )
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -27,6 +27,11 @@ class SeverityPolicy(models.Model):
     )
     required_roles = models.JSONField(default=list, blank=True)
     page_leadership = models.BooleanField(default=False)
+    page_outside_working_hours = models.BooleanField(
+        default=True,
+        help_text="Page at any hour. Off: an incident opened outside the team's working hours pages nobody "
+        "until they begin (the guide: 24/7 for P1/P2, business hours for P3/P4).",
+    )
 
     class Meta:
         ordering = ["severity"]
@@ -81,3 +86,7 @@ GUIDE_DEFAULTS = {
         page_leadership=False,
     ),
 }
+
+
+# Kept apart from GUIDE_DEFAULTS, which migration 0003 seeds from (its historical model has no such field).
+PAGES_AT_ANY_HOUR = {"P1": True, "P2": True, "P3": False, "P4": False}

@@ -17,6 +17,8 @@ class TimelineKind(models.TextChoices):
     ESCALATION = "escalation", "Escalation"
     ACK_BREACH = "ack_breach", "Acknowledgement SLA breached"
     UPDATE_REMINDER = "update_reminder", "Update reminder sent"
+    NOISE_VERDICT = "noise_verdict", "Noise verdict"
+    HEARTBEAT = "heartbeat", "Heartbeat"
 
 
 class ImmutableTimelineError(Exception):

@@ -19,6 +19,7 @@ from incidents.models import (
 )
 from incidents.selectors import can_act_on_incident
 from incidents.services import paging
+from incidents.services.paging.holds import paging_wait_note
 from incidents.services.permissions import incident_grant_team_access
 from incidents.sla import ack_deadline, next_update_due, policy_for
 
@@ -108,6 +109,7 @@ def incident_declare(
             data={"severity": severity, "source": source, "dedup_key": dedup_key,
                   "escalation_policy": incident.escalation_policy_name},
         )
+        paging_wait_note(incident, at=detected_at)  # "paging deferred until Mon 09:00" / "in maintenance"
         incident_grant_team_access(incident=incident)
         if incident.next_escalation_at is not None:
             # Level 1 is paged by a worker right after commit (or by the next paging sweep if the broker is

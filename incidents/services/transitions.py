@@ -77,7 +77,7 @@ INTEGRATION_ACTIONS = ("acknowledge", "resolve")
 
 
 def incident_transition(
-    *, incident: Incident | int, user, action: str, note: str = "", integration=None, **fields
+    *, incident: Incident | int, user, action: str, note: str = "", integration=None, heartbeat=None, **fields
 ) -> Incident:
     """Run one lifecycle action. Guarantees: permission checked on the locked row, state changed by the
     django-fsm transition only, its timestamp stamped, one timeline entry written, other apps told
@@ -85,14 +85,20 @@ def incident_transition(
     ApplicationError (a guard such as the P1 commander rule is not met).
 
     `integration` (with `user=None`): a monitoring integration acting on an incident of its own service, which
-    its key already authorised; it may only acknowledge or resolve, and every guard still applies."""
+    its key already authorised; it may only acknowledge or resolve, and every guard still applies.
+    `heartbeat` (with `user=None`): likewise a heartbeat monitor whose ping came back (resolve only)."""
+    if heartbeat is not None and (user is not None or integration is not None or action != "resolve"):
+        raise ApplicationError(f"A heartbeat monitor cannot {action} incidents.")
     if action not in STAMPS:
         raise ApplicationError(f"Unknown action “{action}”.")
     if integration is not None and (user is not None or action not in INTEGRATION_ACTIONS):
         raise ApplicationError(f"An integration cannot {action} incidents.")
     with transaction.atomic():
         locked = _lock(incident)
-        if integration is not None:
+        if heartbeat is not None:
+            if locked.service_id != heartbeat.service_id:
+                raise PermissionDenied("A heartbeat monitor acts on its own service's incidents only.")
+        elif integration is not None:
             if locked.service_id != integration.service_id:
                 raise PermissionDenied("An integration acts on its own service's incidents only.")
         elif not can_view_incident(user, locked) or not can_act_on_incident(user, locked):
@@ -134,6 +140,9 @@ def incident_transition(
         if integration is not None:
             data.update(integration=integration.pk, integration_name=integration.name)
             note = note or f"By the integration “{integration.name}”."
+        if heartbeat is not None:
+            data.update(heartbeat=heartbeat.pk, heartbeat_name=heartbeat.name)
+            note = note or f"By the heartbeat monitor “{heartbeat.name}”."
         TimelineEntry.objects.create(
             incident=locked, kind=TimelineKind.TRANSITION, actor=user, at=now,
             from_state=from_state, to_state=locked.state, note=note, data=data,

@@ -11,7 +11,9 @@ from incidents.forms import (
     StatusUpdateForm,
     TransitionForm,
 )
+from incidents.maintenance_selectors import incident_paging_hold
 from incidents.models import Incident, IncidentState, UpdateAudience
+from incidents.noise_selectors import incident_alert_streams
 from incidents.services.transitions import ACTION_LABELS, STAMPS
 from incidents.views.runbook import render_runbook
 
@@ -90,8 +92,10 @@ def detail_context(request, incident: Incident, *, forms: dict | None = None) ->
         ),
         "update_overdue": incident.next_update_due_at is not None and incident.next_update_due_at < now,
         "paging": paging_selectors.incident_paging(incident),
+        "paging_hold": incident_paging_hold(incident, now=now),
         "runbook_html": render_runbook(incident.service.runbook),
         "related_links": page_links.links_for(incident, user),
+        "alert_streams": incident_alert_streams(incident),
         "comm_kinds": communications.KINDS,
         "comm_templates": templates,
     }

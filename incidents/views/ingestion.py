@@ -110,7 +110,7 @@ def alertmanager_webhook(request: HttpRequest, key: str = "") -> HttpResponse:
         return _too_large(limit)
     try:
         notification = alertmanager.parse(json.loads(body))
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         notification, errors = None, ["The request body is not valid JSON."]
     except alertmanager.InvalidNotification as exc:
         notification, errors = None, exc.errors

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
 from incidents import selectors
+from incidents.maintenance_selectors import planned_maintenance
 from incidents.models import Severity
 
 # Worst open severity -> (css class, what the public sees).
@@ -53,12 +54,17 @@ def _day_bars(services, incidents, *, days: int, today: dt.date) -> dict[int, li
 @never_cache
 def status_index(request):
     data = selectors.public_status()
+    now = timezone.now()
     today = timezone.localdate()
     services = [service for service, _ in data["services"]]
+    planned = planned_maintenance(services, now=now)
+    in_maintenance = {pk for row in planned if row["in_progress"] for pk in row["service_ids"]}
     bars = _day_bars(services, [*data["open_incidents"], *data["history"]], days=data["history_days"], today=today)
     rows = []
     for service, worst in data["services"]:
         css, label = SERVICE_STATUS[worst]
+        if worst is None and service.pk in in_maintenance:
+            css, label = "maintenance", "Under maintenance"
         rows.append({"service": service, "status": css, "label": label, "days": bars[service.pk]})
     statuses = {row["status"] for row in rows}
     overall = "outage" if "outage" in statuses else "degraded" if "degraded" in statuses else "operational"
@@ -73,6 +79,7 @@ def status_index(request):
             "open_incidents": data["open_incidents"],
             "history": data["history"],
             "history_days": data["history_days"],
-            "now": timezone.now(),
+            "planned_maintenance": planned,
+            "now": now,
         },
     )

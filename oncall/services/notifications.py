@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from config.errors import ConflictError
@@ -219,6 +219,33 @@ def notifications_resend_pending(*, now: dt.datetime | None = None, batch_size: 
         transaction.on_commit(lambda: notifications_dispatch(due), robust=True)
     logger.info("Re-sending %d overdue notifications", len(due))
     return len(due)
+
+
+def notifications_cancel_pending(*, topics: list[str], reason: str, kind: str | None = None,
+                                 key_prefixes: list[str] | None = None) -> int:
+    """Cancel pending outbox rows about these topics (optionally of one kind, and only keys starting with one
+    of `key_prefixes`), recording `reason`; returns how many. Guarantees: rows a deliverer holds right now are
+    skipped (SKIP LOCKED), never waited for — that deliverer still asks the registered guards before sending,
+    so callers that must stop a message also register a guard that refuses it; sent rows are never touched."""
+    if not topics:
+        return 0
+    with transaction.atomic():
+        rows = Notification.objects.select_for_update(skip_locked=True).filter(
+            topic__in=topics, status=NotificationStatus.PENDING
+        )
+        if kind is not None:
+            rows = rows.filter(kind=kind)
+        if key_prefixes:
+            matches = Q()
+            for prefix in key_prefixes:
+                matches |= Q(idempotency_key__startswith=prefix)
+            rows = rows.filter(matches)
+        ids = list(rows.values_list("pk", flat=True))
+        if ids:
+            Notification.objects.filter(pk__in=ids).update(
+                status=NotificationStatus.CANCELLED, last_error=reason[:2000], next_attempt_at=None
+            )
+    return len(ids)
 
 
 def can_retry_notification(user, notification: Notification) -> bool:

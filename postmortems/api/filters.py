@@ -1,6 +1,7 @@
 """Query-string filters of the post-mortem API. Every value is validated: a bad one is a 400 naming it."""
 
 import django_filters
+from django.db.models import Q
 from django.utils import timezone
 
 from config.api.filters import BooleanFilter
@@ -28,14 +29,16 @@ class ActionItemFilter(django_filters.FilterSet):
         method="filter_overdue",
         help_text="true: open or in progress with a due date before today; false: every other item.",
     )
-    team = django_filters.CharFilter(field_name="postmortem__incident__service__team__slug", max_length=120,
-                                     help_text="Team slug.")
+    team = django_filters.CharFilter(method="filter_team", max_length=120, help_text="Team slug.")
     postmortem = django_filters.NumberFilter(field_name="postmortem_id", min_value=1, max_value=BIGINT,
                                              help_text="The post-mortem's id.")
 
     class Meta:
         model = ActionItem
         fields = []
+
+    def filter_team(self, queryset, name, value):
+        return queryset.filter(Q(postmortem__incident__service__team__slug=value) | Q(service__team__slug=value))
 
     def filter_owner(self, queryset, name, value):
         if value == "me":

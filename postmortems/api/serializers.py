@@ -100,19 +100,27 @@ class ActionItemSerializer(serializers.ModelSerializer):
 class ActionItemListSerializer(ActionItemSerializer):
     """An action item with where it comes from, for lists across post-mortems."""
 
-    postmortem_title = serializers.CharField(source="postmortem.title", read_only=True)
+    postmortem_title = serializers.CharField(source="postmortem.title", read_only=True, allow_null=True)
     postmortem_state = serializers.ChoiceField(source="postmortem.state", choices=PostMortemState.choices,
-                                               read_only=True)
-    incident = serializers.IntegerField(source="postmortem.incident_id", read_only=True)
-    incident_reference = serializers.CharField(source="postmortem.incident.reference", read_only=True)
-    team = serializers.CharField(source="postmortem.incident.service.team.slug", read_only=True)
+                                               read_only=True, allow_null=True)
+    incident = serializers.IntegerField(source="postmortem.incident_id", read_only=True, allow_null=True)
+    incident_reference = serializers.CharField(source="postmortem.incident.reference", read_only=True,
+                                               allow_null=True)
+    service = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True,
+                                           help_text="Alert hygiene items (no post-mortem): the flagged service.")
+    source_label = serializers.CharField(read_only=True, help_text="INC-42, or “alert hygiene · <service>”.")
+    team = serializers.SerializerMethodField()
 
     class Meta(ActionItemSerializer.Meta):
         fields = [
             *ActionItemSerializer.Meta.fields, "postmortem", "postmortem_title", "postmortem_state", "incident",
-            "incident_reference", "team",
+            "incident_reference", "service", "source_label", "team",
         ]
         read_only_fields = fields
+
+    def get_team(self, item) -> str:
+        team = item.postmortem.incident.service.team if item.postmortem_id else item.service.team
+        return team.slug
 
 
 class PostMortemEventSerializer(serializers.ModelSerializer):

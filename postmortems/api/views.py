@@ -15,6 +15,7 @@ from rest_framework.response import Response
 from config.api.schema import ERROR_DESCRIPTIONS, ErrorSerializer
 from config.api.serializers import validated
 from config.errors import ConflictError
+from incidents.selectors import services_visible_to
 from postmortems import selectors, services
 from postmortems.api import serializers as s
 from postmortems.api.filters import ActionItemFilter, PostMortemFilter
@@ -30,8 +31,9 @@ def action_items_visible_to(user) -> QuerySet[ActionItem]:
     """The items of every post-mortem the user may read, and the items they own wherever they are (as the
     “My action items” page lists them)."""
     readable = selectors.postmortems_visible_to(user).values("pk")
-    return ActionItem.objects.filter(Q(postmortem__in=readable) | Q(owner=user)).select_related(
-        "postmortem__incident__service__team", "owner"
+    hygiene = Q(postmortem__isnull=True, service__in=services_visible_to(user).values("pk"))
+    return ActionItem.objects.filter(Q(postmortem__in=readable) | Q(owner=user) | hygiene).select_related(
+        "postmortem__incident__service__team", "service__team", "owner"
     )
 
 

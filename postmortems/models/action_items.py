@@ -39,7 +39,16 @@ class ActionItem(models.Model):
     """Something to change so the incident does not recur. The guide: every action item has an owner and a
     due date, and is tracked to completion (done, or explicitly won't do with a reason)."""
 
-    postmortem = models.ForeignKey("postmortems.PostMortem", on_delete=models.CASCADE, related_name="action_items")
+    postmortem = models.ForeignKey(
+        "postmortems.PostMortem", null=True, blank=True, on_delete=models.CASCADE, related_name="action_items",
+        help_text="Empty for an item from the weekly alert hygiene review (it has a service instead).",
+    )
+    # Alert hygiene items (postmortems.services.hygiene): the service whose team owns the item, and the flagged
+    # source it came from ("hygiene:integration:12:2026-W47"), unique so a double click makes one item.
+    service = models.ForeignKey(
+        "incidents.Service", null=True, blank=True, on_delete=models.CASCADE, related_name="hygiene_action_items",
+    )
+    origin = models.CharField(max_length=120, blank=True, editable=False)
     title = models.CharField(max_length=200)
     description = models.TextField(blank=True)
     owner = models.ForeignKey(
@@ -70,6 +79,11 @@ class ActionItem(models.Model):
                 violation_error_message="Say why this action item won't be done.",
             ),
             models.CheckConstraint(
+                condition=Q(postmortem__isnull=False) | Q(service__isnull=False),
+                name="action_item_has_postmortem_or_service",
+            ),
+            models.UniqueConstraint(fields=["origin"], condition=~Q(origin=""), name="one_action_item_per_origin"),
+            models.CheckConstraint(
                 condition=(Q(status=ActionItemStatus.DONE) & Q(completed_at__isnull=False))
                 | (~Q(status=ActionItemStatus.DONE) & Q(completed_at__isnull=True)),
                 name="completed_at_iff_done",
@@ -84,6 +98,18 @@ class ActionItem(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_ITEM_STATES
+
+    @property
+    def team_id(self) -> int:
+        """The owning team: the post-mortem's incident's, or the hygiene item's service's."""
+        return self.postmortem.incident.service.team_id if self.postmortem_id else self.service.team_id
+
+    @property
+    def source_label(self) -> str:
+        """Where the item comes from, for messages and lists: "INC-42", or "alert hygiene · Checkout API"."""
+        if self.postmortem_id:
+            return self.postmortem.incident.reference
+        return f"alert hygiene · {self.service.name}"
 
     def is_overdue(self, today: dt.date) -> bool:
         return self.is_open and self.due_date is not None and self.due_date < today

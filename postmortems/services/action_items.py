@@ -91,7 +91,7 @@ def action_item_update(*, item: ActionItem | int, user, **changes) -> ActionItem
     pk = item.pk if isinstance(item, ActionItem) else item
     locked = (
         ActionItem.objects.select_for_update(of=("self",))
-        .select_related("postmortem__incident__service__team", "owner")
+        .select_related("postmortem__incident__service__team", "service__team", "owner")
         .get(pk=pk)
     )
     if not can_update_action_item(user, locked):
@@ -99,7 +99,8 @@ def action_item_update(*, item: ActionItem | int, user, **changes) -> ActionItem
     old_owner = locked.owner_id
     apply_action_item_changes(locked, changes, now=timezone.now())
     locked.save()
-    if locked.postmortem.is_published and locked.owner_id != old_owner:
+    live = locked.postmortem is None or locked.postmortem.is_published  # hygiene items are live from the start
+    if live and locked.owner_id != old_owner:
         notify_action_item_owner(locked)
     return locked
 

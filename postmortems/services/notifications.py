@@ -72,11 +72,15 @@ def notify_action_item_owner(item: ActionItem) -> None:
     if item.owner is None or not item.owner.is_active:
         return
     postmortem = item.postmortem
+    origin = (
+        f"the post-mortem of {postmortem.incident.reference} ({postmortem.title})" if postmortem
+        else f"the alert hygiene review of {item.service.name}"
+    )
     notification_enqueue(
         recipient=item.owner,
         subject=f"Action item for you: {item.title}",
         body=(
-            f"You own “{item.title}” from the post-mortem of {postmortem.incident.reference} ({postmortem.title}), "
+            f"You own “{item.title}” from {origin}, "
             f"due {item.due_date.isoformat() if item.due_date else 'without a date'}."
         ),
         link=my_action_items_link(),
@@ -90,7 +94,7 @@ def notify_action_item_overdue(item: ActionItem, *, today: dt.date) -> None:
         recipient=item.owner,
         subject=f"Overdue action item: {item.title}",
         body=(
-            f"“{item.title}” from the post-mortem of {item.postmortem.incident.reference} was due on "
+            f"“{item.title}” ({item.source_label}) was due on "
             f"{item.due_date.isoformat()} ({days} day{'s' if days != 1 else ''} ago) and is still "
             f"{item.get_status_display().lower()}. Mark it done, move its due date, or say why it won't be done."
         ),
@@ -103,7 +107,7 @@ def notify_weekly_digest(*, team, manager, items: list[ActionItem], today: dt.da
     year, week, _ = today.isocalendar()
     lines = [
         f"- {item.title} — {_name(item.owner)} — due {item.due_date.isoformat()} "
-        f"({(today - item.due_date).days} days overdue) — {item.postmortem.incident.reference}"
+        f"({(today - item.due_date).days} days overdue) — {item.source_label}"
         for item in items
     ]
     notification_enqueue(

@@ -80,11 +80,11 @@ def action_items_send_weekly_digest(*, now: dt.datetime | None = None) -> int:
     by_team: dict[int, list[ActionItem]] = defaultdict(list)
     overdue = (
         action_items_overdue(today=today)
-        .select_related("owner", "postmortem__incident__service")
+        .select_related("owner", "postmortem__incident__service", "service")
         .order_by("due_date", "id")
     )
     for item in overdue:
-        by_team[item.postmortem.incident.service.team_id].append(item)
+        by_team[item.team_id].append(item)
     if not by_team:
         return 0
     managers: dict[int, list] = defaultdict(list)

@@ -64,7 +64,9 @@ def my_action_items(request):
 @login_required
 @require_POST
 def action_item_status(request, pk: int):
-    item = ActionItem.objects.select_related("postmortem__incident__service__team").filter(pk=pk).first()
+    item = ActionItem.objects.select_related("postmortem__incident__service__team", "service__team").filter(
+        pk=pk
+    ).first()
     if item is None or not selectors.can_update_action_item(request.user, item):
         raise Http404("No such action item.")
     form = ActionItemStatusForm(request.POST)

@@ -9,6 +9,7 @@ from django.views.decorators.http import require_http_methods
 
 from config.errors import ApplicationError
 from incidents.selectors import incident_for_user
+from oncall.selectors import teams_managed_by
 from postmortems import selectors, services
 from postmortems.document import build_document
 from postmortems.forms import TransitionForm
@@ -33,6 +34,7 @@ def postmortem_list(request):
         "state": state,
         "mine": mine,
         "now": timezone.now(),
+        "manages_a_team": teams_managed_by(request.user).exists(),  # the alert hygiene review is theirs
     })
 
 

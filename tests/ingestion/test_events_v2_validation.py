@@ -26,6 +26,10 @@ def test_body_that_is_not_json(enqueue):
     assert errors_of(enqueue(None, raw=b"{not json")) == ["The request body is not valid JSON."]
 
 
+def test_json_nested_beyond_reason_is_invalid_not_an_error(enqueue):
+    assert errors_of(enqueue(None, raw=b"[" * 100_000)) == ["The request body is not valid JSON."]
+
+
 def test_body_that_is_not_an_object(enqueue):
     assert errors_of(enqueue(["routing_key"])) == ["The event must be a JSON object."]
 

@@ -78,7 +78,7 @@ def world(team, other_team, service, engineer, engineer2, manager, outsider):
     Service.objects.filter(pk=service.pk).update(runbook_reviewed_at=at(3, 25))
     search = ServiceFactory(team=other_team, name="Search API", slug="search-api")
 
-    # Before the window: the previous failure of checkout-api (MTBF gap, recurrence of "db-pool").
+    # Before the window: checkout-api's previous failure, which A recurs (dedup key "db-pool").
     z = make_incident(service, "P3", at(2, 20, 10), ack=10 * MIN, resolved=60 * MIN, dedup_key="db-pool")
     # In the window, seconds of:   MTTA  MTTI  MTTR  ack SLA
     #   A P1 closed                  240  1200  3000  met

@@ -134,3 +134,10 @@ def test_teams_in_other_time_zones_use_their_own_hours(other_team):
     page(engineer, incident, at(3, 11, 13, 30))  # 09:30 EDT: working
 
     assert on_call.page_load(scope_of(other_team))["after_hours"]["after_hours"] == 1
+
+
+def test_a_scope_of_every_team_counts_every_page(world):
+    result = on_call.page_load(scope_of())["after_hours"]
+
+    assert result["pages"] == 8  # Payments' seven and Search's own page to Otto
+    assert {p["username"]: p["pages"] for p in result["people"]}["otto"] == 2

@@ -81,11 +81,12 @@ def test_filters_by_service_and_severity(world, team):
 def test_mtbf_is_operational_time_over_failures_with_gap_percentiles(world, team):
     mtbf = response.mtbf(scope_of(team))
 
-    # 2 active services × 672 h / 5 failures (the false alarm is not one); gaps 240 168 28 133 174 h.
-    assert mtbf["services"] == 2 and mtbf["failures"] == 5
+    # 2 active services × 672 h / 5 failures (the false alarm is not one); gaps in the window A→B 168 h,
+    # B→C 28 h, C→D 133 h, D→F 174 h (Z, before the window, starts none).
+    assert mtbf["services"] == 2 and mtbf["failures"] == 5 and mtbf["gaps"] == 4
     assert mtbf["mean"] == pytest.approx(2 * 672 / 5)
-    assert mtbf["median"] == pytest.approx(168)
-    assert mtbf["p90"] == pytest.approx(213.6)
+    assert mtbf["median"] == pytest.approx(150.5)
+    assert mtbf["p90"] == pytest.approx(172.2)
 
 
 def test_no_incidents_gives_no_numbers_and_no_errors(team):
@@ -169,3 +170,25 @@ def test_grouped_fallback_percentiles_match_percentile_cont(world, is_postgres):
         for sev, row in native.items():
             for key, value in row.items():
                 assert fallback[sev][key] == pytest.approx(value), (sev, key)
+
+
+def test_the_grouping_sets_pass_matches_a_query_per_grouping(world, team, is_postgres):
+    """PostgreSQL's one GROUPING SETS query answers what the query per grouping (SQLite's way) answers."""
+    if not is_postgres:
+        pytest.skip("GROUPING SETS and percentile_cont are PostgreSQL's")
+    from django.db.models.functions import Coalesce
+
+    from incidents.metrics.aggregates import bucket_of
+    from incidents.metrics.scope import day_start
+
+    scope = scope_of(team)
+    incidents = scope.detected().annotate(responded_at=Coalesce("acknowledged_at", "resolved_at"))
+    week = bucket_of("detected_at", [day_start(w) for w in scope.weeks[1:]])
+    one_overall, one_by_severity, one_cells = response._in_one_pass(incidents, NOW, week)
+    overall, by_severity, cells = response._per_grouping(incidents, NOW, week)
+
+    assert response._shape(one_overall) == response._shape(overall)
+    assert {sev: response._shape(row) for sev, row in one_by_severity.items()} == {
+        sev: response._shape(row) for sev, row in by_severity.items()
+    }
+    assert sorted(one_cells) == sorted(tuple(number or 0 for number in cell) for cell in cells)  # SUM() of none

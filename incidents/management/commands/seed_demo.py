@@ -19,6 +19,12 @@ from incidents.demo import (
     demo_open_incidents_by_team,
     demo_services_seed,
 )
+from incidents.demo_alert_hygiene import (
+    NOISY_INTEGRATION,
+    DemoSecrets,
+    demo_alert_hygiene_seed,
+    demo_noisy_alerts_day,
+)
 from oncall.demo import (
     DEMO_PASSWORD,
     DemoPeople,
@@ -67,6 +73,7 @@ class Command(BaseCommand):
             services = demo_services_seed(people=people, policies=policies, changes=changes)
             demo_incidents_seed(people=people, services=services, changes=changes)
             demo_postmortems_seed(people=people, changes=changes)
+            secrets = demo_alert_hygiene_seed(people=people, services=services, changes=changes)
             skipped = demo_schedule_changes_seed(
                 rotations=rotations, open_incidents=demo_open_incidents_by_team(), changes=changes
             )
@@ -80,6 +87,7 @@ class Command(BaseCommand):
         for reason in skipped:
             self.stdout.write(self.style.WARNING(f"Skipped: {reason}"))
         self._print_roster(people)
+        self._print_secrets(secrets)
         self._print_where_to_look()
 
     def _print_roster(self, people: DemoPeople) -> None:
@@ -100,6 +108,16 @@ class Command(BaseCommand):
             "Log in at /admin/ (superuser and managers) or /accounts/login/."
         )
 
+    def _print_secrets(self, secrets: DemoSecrets) -> None:
+        for what, value in secrets.shown:
+            self.stdout.write(f"{what} (shown only now): {value}")
+        self.stdout.write(
+            "Heartbeat ping URLs and integration keys are stored hashed and printed only by the run that makes "
+            "them; a manager gets a new one with the admin's \"Rotate the keys of the selected …\" action on "
+            f"{reverse('admin:incidents_heartbeatmonitor_changelist')} or "
+            f"{reverse('admin:incidents_integration_changelist')}."
+        )
+
     def _print_where_to_look(self) -> None:
         published = PostMortem.objects.filter(state=PostMortemState.PUBLISHED).order_by("pk").first()
         draft = PostMortem.objects.filter(
@@ -108,6 +126,7 @@ class Command(BaseCommand):
         ).first()
         open_swap = SwapRequest.objects.filter(state=SwapState.OPEN, rotation__team__slug="payments").first()
         schedule = reverse("oncall:team_schedule", kwargs={"slug": "payments"})
+        noisy_week = demo_noisy_alerts_day()
         places = [
             (reverse("incidents:list"), "Incidents: open, resolved and closed, with timelines and roles"),
             (reverse("status:index"), "Public status page (no login)"),
@@ -135,6 +154,13 @@ class Command(BaseCommand):
             (reverse("admin:oncall_escalationpolicy_changelist"), "Admin: escalation policies (each team's "
                                                                   "default, linked from its services)"),
             (reverse("admin:postmortems_actionitem_changelist") + "?overdue=yes", "Admin: overdue action items"),
+            (reverse("postmortems:hygiene") + f"?week={noisy_week:%Y-%m-%d}",
+             f"Alert hygiene review of the demo alerts' week: “{NOISY_INTEGRATION[1]}” flagged noisy, incidents "
+             "judged actionable, noisy, false alarm (as search-manager)"),
+            (reverse("admin:incidents_maintenancewindow_changelist"), "Admin: maintenance windows (weekly on "
+                                                                      "Payment Gateway, one-off on Search Indexer)"),
+            (reverse("admin:incidents_heartbeatmonitor_changelist"), "Admin: heartbeat monitors (Invoicing; as "
+                                                                     "payments-manager)"),
         ]
         width = max(len(path) for path, _ in places)
         self.stdout.write(f"Where to look ({settings.SITE_URL}):")

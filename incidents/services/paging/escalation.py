@@ -18,10 +18,11 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from config.errors import ConflictError
+from incidents.maintenance_selectors import occurrence_covering
 from incidents.models import Incident, IncidentState, Page, PageKind, TimelineEntry, TimelineKind
 from incidents.models.incident import ESCALATION_DUE
 from incidents.selectors import can_act_on_incident
-from incidents.services.paging import messages
+from incidents.services.paging import holds, messages, urgency
 from oncall.models import NotificationKind
 from oncall.selectors import escalation_levels_for, escalation_policy_default, escalation_targets
 from oncall.services.notifications import OutboxMessage, channels_for, notifications_enqueue_many
@@ -79,9 +80,31 @@ def escalation_freeze(incident: Incident) -> None:
     incident.escalation_policy_name = policy.name if policy else ""
     incident.escalation_snapshot = policy.snapshot() if policy else []
     incident.escalation_cycle = 1
-    incident.escalation_started_at = incident.detected_at
+    cycle_start(incident, at=incident.detected_at)
+
+
+_LOOK_UP = object()
+
+
+def cycle_start(incident: Incident, *, at: dt.datetime, occurrence=_LOOK_UP) -> None:
+    """In memory: start the current cycle at `at`, so level 1 is due then. In maintenance (`occurrence`, looked
+    up unless given) the cycle is held until the window ends instead; outside the team's working hours, for a
+    severity that waits for them (urgency hours), level delays count from when they begin. Writes nothing; the
+    caller saves and adds holds.paging_wait_note."""
+    incident.escalation_started_at = at
     incident.escalation_ended_at = None
-    incident.next_escalation_at = _next_due(incident, set()) if levels_of(incident) else None
+    holds.release(incident)
+    if levels_of(incident):
+        if occurrence is _LOOK_UP:
+            occurrence = occurrence_covering(incident.service, at=at)
+        if occurrence is not None:
+            holds.hold(incident, occurrence, now=at)
+            return
+        until = urgency.deferral_until(incident, at)
+        if until is not None:
+            incident.escalation_started_at = until
+            incident.paging_deferred_until = until
+    incident.next_escalation_at = _next_due(incident, set())
 
 
 def escalation_after_transition(incident: Incident, *, action: str, user, now: dt.datetime) -> None:
@@ -93,12 +116,15 @@ def escalation_after_transition(incident: Incident, *, action: str, user, now: d
         if not incident.escalation_snapshot:
             return
         incident.escalation_cycle += 1
-        incident.escalation_started_at = now
-        incident.escalation_ended_at = None
-        incident.next_escalation_at = _next_due(incident, set())
-        transaction.on_commit(lambda pk=incident.pk: kick(pk), robust=True)
-    elif not _stop(incident, now=now):
-        return
+        cycle_start(incident, at=now)
+        holds.paging_wait_note(incident, at=now)
+        if incident.next_escalation_at is not None:
+            transaction.on_commit(lambda pk=incident.pk: kick(pk), robust=True)
+    else:
+        stopped = _stop(incident, now=now)
+        # A person acted (or the incident ended): a maintenance hold or a deferral has nothing left to page.
+        if not holds.release(incident) and not stopped:
+            return
     _save_escalation(incident)
 
 
@@ -108,6 +134,9 @@ def _save_escalation(incident: Incident) -> None:
         escalation_started_at=incident.escalation_started_at,
         escalation_ended_at=incident.escalation_ended_at,
         next_escalation_at=incident.next_escalation_at,
+        paging_deferred_until=incident.paging_deferred_until,
+        paging_held_until=incident.paging_held_until,
+        maintenance_window=incident.maintenance_window_id,
     )
 
 
@@ -124,6 +153,17 @@ def escalation_after_severity_change(incident: Incident) -> None:
     when raised to P1), so the next due time is recomputed; a worker is kicked after commit."""
     if not is_escalating(incident):
         return
+    now = timezone.now()
+    if incident.paging_deferred_until and incident.escalation_started_at > now \
+            and urgency.deferral_until(incident, now) is None:
+        # Raised to a severity that pages at any hour: the deferred cycle starts now.
+        incident.escalation_started_at = now
+        incident.paging_deferred_until = None
+        TimelineEntry.objects.create(
+            incident=incident, kind=TimelineKind.ESCALATION, actor=None, at=now,
+            note=f"{incident.severity} pages at any hour: paging starts now instead of waiting for working hours.",
+            data={"event": "deferral_lifted", "cycle": incident.escalation_cycle},
+        )
     incident.next_escalation_at = _next_due(incident, _paged_levels(incident))
     if incident.next_escalation_at is not None:
         transaction.on_commit(lambda pk=incident.pk: kick(pk), robust=True)
@@ -277,7 +317,7 @@ def incident_escalate(*, incident_id: int, now: dt.datetime | None = None) -> in
             .filter(ESCALATION_DUE, pk=incident_id, next_escalation_at__lte=now)
             .first()
         )
-        if incident is None:
+        if incident is None or not holds.hold_covered([incident], now=now):
             return 0
         return len(escalate_locked(incident, now=now, cache=TargetCache(now), paged=_paged_levels(incident)))
 
@@ -330,7 +370,9 @@ def escalations_sweep(*, now: dt.datetime | None = None, batch_size: int = 100) 
     written = 0
     while True:
         with transaction.atomic():
-            batch = list(due_escalations(now).exclude(pk__in=failed)[:batch_size])
+            selected = list(due_escalations(now).exclude(pk__in=failed)[:batch_size])
+            # Services in maintenance page nobody, even before the maintenance sweep got to them.
+            batch = holds.hold_covered(selected, now=now)
             cycles = {incident.pk: incident.escalation_cycle for incident in batch}
             paged: dict[int, set[int]] = {pk: set() for pk in cycles}
             for page in Page.objects.filter(incident_id__in=cycles, kind=PageKind.ESCALATION).values(
@@ -339,5 +381,5 @@ def escalations_sweep(*, now: dt.datetime | None = None, batch_size: int = 100) 
                 if page["cycle"] == cycles[page["incident_id"]]:
                     paged[page["incident_id"]].add(page["level"])
             written += _escalate_batch(batch, now=now, cache=cache, paged=paged, failed=failed)
-        if len(batch) < batch_size:
+        if len(selected) < batch_size:
             return written

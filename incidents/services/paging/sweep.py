@@ -1,4 +1,5 @@
-"""The beat sweep over incidents' due work: escalation levels, acknowledgement SLA breaches, update reminders."""
+"""The beat sweep over incidents' due work: maintenance windows starting and ending, escalation levels,
+acknowledgement SLA breaches, update reminders."""
 
 from __future__ import annotations
 
@@ -9,11 +10,15 @@ from django.utils import timezone
 
 from incidents.services.paging.breaches import ack_breaches_sweep
 from incidents.services.paging.escalation import escalations_sweep
+from incidents.services.paging.maintenance import maintenance_sweep
 from incidents.services.paging.reminders import update_reminders_sweep
 
 logger = logging.getLogger(__name__)
 
 PARTS = (
+    # Maintenance first: a window starting now holds its escalations before they page, one ending now restarts
+    # them at level 1 in the same sweep.
+    ("maintenance", maintenance_sweep),
     ("escalations", escalations_sweep),
     ("ack_breaches", ack_breaches_sweep),
     ("reminders", update_reminders_sweep),

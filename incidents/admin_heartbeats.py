@@ -13,10 +13,9 @@ from django.urls import reverse
 
 from config.errors import ApplicationError
 from incidents.admin import RefusalAsMessageMixin, ServiceRefused, _refusal
-from incidents.models import HeartbeatMonitor, Service
+from incidents.admin_scoping import TeamManagersOnlyMixin
+from incidents.models import HeartbeatMonitor
 from incidents.services import heartbeats as hb
-from oncall.admin.base import manages_any_team
-from oncall.selectors import is_team_manager, teams_managed_by
 
 KEY_TEMPLATE = "admin/incidents/heartbeatmonitor/keys.html"
 FORM_FIELDS = ("name", "interval", "grace", "severity", "paused", "is_active")
@@ -29,7 +28,7 @@ class HeartbeatForm(forms.ModelForm):
 
 
 @admin.register(HeartbeatMonitor)
-class HeartbeatMonitorAdmin(RefusalAsMessageMixin, admin.ModelAdmin):
+class HeartbeatMonitorAdmin(TeamManagersOnlyMixin, RefusalAsMessageMixin, admin.ModelAdmin):
     form = HeartbeatForm
     list_display = ("name", "service", "status", "interval", "grace", "last_ping_at", "next_due_at", "incident",
                     "key_hint")
@@ -38,37 +37,6 @@ class HeartbeatMonitorAdmin(RefusalAsMessageMixin, admin.ModelAdmin):
     list_select_related = ("service", "incident")
     actions = ["rotate_keys", "pause", "resume"]
 
-    def get_queryset(self, request):
-        qs = super().get_queryset(request).select_related("service__team")
-        if request.user.is_superuser:
-            return qs
-        return qs.filter(service__team__in=teams_managed_by(request.user))
-
-    def _manages_any(self, request) -> bool:
-        return manages_any_team(request)
-
-    def _manages(self, request, obj) -> bool:
-        return self._manages_any(request) if obj is None else is_team_manager(request.user, obj.service.team)
-
-    def has_module_permission(self, request):
-        return request.user.is_active and request.user.is_staff and self._manages_any(request)
-
-    def has_view_permission(self, request, obj=None):
-        return request.user.is_active and request.user.is_staff and self._manages(request, obj)
-
-    has_change_permission = has_view_permission
-    has_delete_permission = has_view_permission
-
-    def has_add_permission(self, request):
-        return request.user.is_active and request.user.is_staff and self._manages_any(request)
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.name == "service":
-            services = Service.objects.filter(is_active=True).select_related("team")
-            if not request.user.is_superuser:
-                services = services.filter(team__in=teams_managed_by(request.user))
-            kwargs["queryset"] = services
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def get_readonly_fields(self, request, obj=None):
         base = ("status", "key_hint", "last_ping_at", "pings_received", "next_due_at", "incident", "created_at",

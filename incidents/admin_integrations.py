@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from config.errors import ApplicationError
 from incidents.admin import RefusalAsMessageMixin, ServiceRefused, _refusal
+from incidents.admin_scoping import TeamManagersOnlyMixin
 from incidents.ingestion.keys import integration_changed
 from incidents.ingestion.services import (
     EDITABLE_FIELDS,
@@ -24,7 +25,7 @@ from incidents.ingestion.services import (
     integration_update,
     integration_url,
 )
-from incidents.models import Alert, Integration, IntegrationKind, Service, Severity
+from incidents.models import Alert, Integration, IntegrationKind, Severity
 from oncall.admin.base import manages_any_team
 from oncall.selectors import is_team_manager, teams_managed_by
 
@@ -51,7 +52,7 @@ class IntegrationForm(forms.ModelForm):
 
 
 @admin.register(Integration)
-class IntegrationAdmin(RefusalAsMessageMixin, admin.ModelAdmin):
+class IntegrationAdmin(TeamManagersOnlyMixin, RefusalAsMessageMixin, admin.ModelAdmin):
     form = IntegrationForm
     list_display = (
         "name", "service", "kind", "key_hint", "is_active", "rate_limit_per_minute", "events_received",
@@ -64,37 +65,6 @@ class IntegrationAdmin(RefusalAsMessageMixin, admin.ModelAdmin):
 
     # -- who: the managers of the service's team (superusers: everyone)
 
-    def get_queryset(self, request):
-        qs = super().get_queryset(request).select_related("service__team")
-        if request.user.is_superuser:
-            return qs
-        return qs.filter(service__team__in=teams_managed_by(request.user))
-
-    def _manages_any(self, request) -> bool:
-        return manages_any_team(request)
-
-    def _manages(self, request, obj) -> bool:
-        return self._manages_any(request) if obj is None else is_team_manager(request.user, obj.service.team)
-
-    def has_module_permission(self, request):
-        return request.user.is_active and request.user.is_staff and self._manages_any(request)
-
-    def has_view_permission(self, request, obj=None):
-        return request.user.is_active and request.user.is_staff and self._manages(request, obj)
-
-    has_change_permission = has_view_permission
-    has_delete_permission = has_view_permission
-
-    def has_add_permission(self, request):
-        return request.user.is_active and request.user.is_staff and self._manages_any(request)
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.name == "service":
-            services = Service.objects.filter(is_active=True).select_related("team")
-            if not request.user.is_superuser:
-                services = services.filter(team__in=teams_managed_by(request.user))
-            kwargs["queryset"] = services
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     # -- the form
 

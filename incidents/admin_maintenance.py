@@ -12,11 +12,9 @@ from django.utils.html import format_html_join
 
 from config.errors import ApplicationError
 from incidents.admin import RefusalAsMessageMixin, ServiceRefused, _refusal
-from incidents.models import MaintenanceWindow, Service
+from incidents.admin_scoping import TeamManagersOnlyMixin
+from incidents.models import MaintenanceWindow
 from incidents.services import maintenance as mw
-from oncall.models import Team
-from oncall.admin.base import manages_any_team
-from oncall.selectors import is_team_manager, teams_managed_by
 
 FORM_FIELDS = ("team", "service", "reason", "starts_at", "ends_at", "recurrence", "time_zone", "repeat_until")
 
@@ -28,50 +26,20 @@ class MaintenanceWindowForm(forms.ModelForm):
 
 
 @admin.register(MaintenanceWindow)
-class MaintenanceWindowAdmin(RefusalAsMessageMixin, admin.ModelAdmin):
+class MaintenanceWindowAdmin(TeamManagersOnlyMixin, RefusalAsMessageMixin, admin.ModelAdmin):
     form = MaintenanceWindowForm
     list_display = ("reason", "scope", "team", "recurrence", "starts_at", "ends_at", "next_occurrences", "created_by")
     list_filter = ("recurrence", ("team", admin.RelatedOnlyFieldListFilter))
     search_fields = ("reason", "service__name")
     list_select_related = ("team", "service", "created_by")
+    team_path = "team"
+    active_services_only = False
     readonly_fields = ("next_occurrences", "created_by", "created_at")
     date_hierarchy = "starts_at"
 
     def get_readonly_fields(self, request, obj=None):
         # A window stays with its team (the service refuses a move): shown, not offered, on the change page.
         return self.readonly_fields if obj is None else ("team", *self.readonly_fields)
-
-    def get_queryset(self, request):
-        qs = super().get_queryset(request).select_related("team", "service", "created_by")
-        if request.user.is_superuser:
-            return qs
-        return qs.filter(team__in=teams_managed_by(request.user))
-
-    def _manages_any(self, request) -> bool:
-        return manages_any_team(request)
-
-    def _manages(self, request, obj) -> bool:
-        return self._manages_any(request) if obj is None else is_team_manager(request.user, obj.team)
-
-    def has_module_permission(self, request):
-        return request.user.is_active and request.user.is_staff and self._manages_any(request)
-
-    def has_view_permission(self, request, obj=None):
-        return request.user.is_active and request.user.is_staff and self._manages(request, obj)
-
-    has_change_permission = has_view_permission
-    has_delete_permission = has_view_permission
-
-    def has_add_permission(self, request):
-        return request.user.is_active and request.user.is_staff and self._manages_any(request)
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        teams = Team.objects.all() if request.user.is_superuser else teams_managed_by(request.user)
-        if db_field.name == "team":
-            kwargs["queryset"] = teams
-        elif db_field.name == "service":
-            kwargs["queryset"] = Service.objects.filter(team__in=teams).select_related("team")
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     @admin.display(description="Applies to")
     def scope(self, window: MaintenanceWindow) -> str:

@@ -1,6 +1,6 @@
 """Read queries, already scoped to what the user may see."""
 
-from django.db.models import Count, Exists, Min, OuterRef, Prefetch, Q, QuerySet, Window
+from django.db.models import Count, Exists, Min, OuterRef, Prefetch, Q, QuerySet, Subquery, Window
 from django.http import Http404
 from guardian.shortcuts import get_objects_for_user
 
@@ -111,13 +111,18 @@ def incidents_for_listing(
 
 
 def incident_list(
-    user, *, scope: str = "teams", state: str = "", severity: str = "", service: str = "", team: str = ""
+    user, *, scope: str = "teams", state: str = "", severity: str = "", service: str = "", team: str = "",
+    counting: bool = False,
 ) -> QuerySet[Incident]:
     """The incident list: `mine` (I hold a role or declared or acknowledged it), `teams` (my teams'),
     `open` (every open incident I may see). Newest first; no filter duplicates a row, so there is no DISTINCT,
-    which would make PostgreSQL sort every matching row before it could return the first page."""
-    qs = incidents_visible_to(user)
-    if scope == "mine":
+    which would make PostgreSQL sort every matching row before it could return the first page. `counting`: the
+    same rows in the form PostgreSQL counts fastest (keyset_page's count_queryset; only `mine` has one)."""
+    counted_mine = scope == "mine" and counting
+    qs = _incidents_of_counted(user) if counted_mine else incidents_visible_to(user)
+    if counted_mine:
+        pass  # the candidates and the grants are in _incidents_of_counted
+    elif scope == "mine":
         holds_role = RoleAssignment.objects.filter(user=user, relieved_at__isnull=True).values("incident_id")
         qs = qs.filter(Q(pk__in=holds_role) | Q(declared_by=user) | Q(acknowledged_by=user))
     elif scope == "open":
@@ -138,6 +143,47 @@ def incident_list(
     if team:
         qs = qs.filter(service__team__slug=team)
     return incidents_for_listing(qs).order_by("-detected_at", "-id")
+
+
+def _incidents_of_counted(user) -> QuerySet[Incident]:
+    """The "mine" list's rows in the form PostgreSQL counts fastest. Read in list order, the OR of incident_list
+    (role, declarer, acknowledger) lets PostgreSQL walk the list's index and stop after a page; counted, it has
+    no order to follow, so it tested incident after incident (a quarter of them) against that OR and a hash of
+    all the user's grants until it had counted to the limit. Here the candidates come from three index scans
+    (the role assignments' user index, the incidents' declared_by and acknowledged_by indexes) as one
+    `id IN (… UNION ALL …)` of a few thousand ids (duplicates do not matter to IN), which PostgreSQL joins to
+    the incidents by primary key, checking the grants of just those rows through the grants' content_object
+    index (an EXISTS) and stopping at the limit."""
+    if not user.is_authenticated:
+        return Incident.objects.none()
+    holds_role = RoleAssignment.objects.filter(user=user, relieved_at__isnull=True).order_by().values("incident_id")
+    declared = Incident.objects.filter(declared_by=user).order_by().values("pk")
+    acknowledged = Incident.objects.filter(acknowledged_by=user).order_by().values("pk")
+    incidents = Incident.objects.select_related("service", "service__team", "acknowledged_by").filter(
+        pk__in=holds_role.union(declared, acknowledged, all=True)
+    )
+    if user.is_superuser:
+        return incidents
+    return incidents.filter(_view_grant_exists(user))
+
+
+def _view_grant_exists(user) -> Q:
+    """incident_view_grants for a few incidents: an EXISTS per grant table through its content_object index.
+    The permission is a scalar subquery (evaluated once), not a join that PostgreSQL would repeat per row."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Permission
+    from django.contrib.contenttypes.models import ContentType
+
+    view = Subquery(
+        Permission.objects.filter(
+            content_type_id=ContentType.objects.get_for_model(Incident).pk, codename="view_incident"
+        ).order_by().values("pk")
+    )
+    groups = get_user_model().groups.through.objects.filter(user_id=user.pk).values("group_id")
+    grant = {"permission_id": view, "content_object_id": OuterRef("pk")}
+    return Exists(IncidentGroupObjectPermission.objects.filter(group_id__in=groups, **grant)) | Exists(
+        IncidentUserObjectPermission.objects.filter(user_id=user.pk, **grant)
+    )
 
 
 def incident_for_user(user, pk: int) -> Incident:

@@ -221,12 +221,17 @@ def sum_by(queryset: QuerySet, groups: list[str], columns: list[str]) -> list[di
 
 
 def grouping_sets_stats(
-    queryset: QuerySet, *, sets: Sequence[tuple[str, ...]], values: Sequence[str], flags: Sequence[str] = ()
+    queryset: QuerySet, *, sets: Sequence[tuple[str, ...]], values: Sequence[str], flags: Sequence[str] = (),
+    percentiles: bool = True,
 ) -> list[tuple[int, dict]]:
     """PostgreSQL only: the rows of `queryset` (a values() queryset with the group columns, the `values` and the
     0/1 `flags`) aggregated for several groupings at once — `GROUP BY GROUPING SETS`, one pass over the rows
     instead of one query per grouping. Returns (index of the set in `sets`, row) pairs; a row holds its set's
-    group columns, `rows`, the sum of each flag, and `<value>_mean`, `_median`, `_p90`, `_n` and `_sum`."""
+    group columns, `rows`, the sum of each flag, and `<value>_mean`, `_median`, `_p90`, `_n` and `_sum`.
+
+    percentiles=False leaves out the medians and p90s (None) and answers the mean as sum / n: without an
+    ordered-set aggregate PostgreSQL hashes every grouping set in one pass over unsorted rows, where
+    percentile_cont makes it sort the rows once per grouping that is not a prefix of another."""
     qn = connection.ops.quote_name
     try:
         inner_sql, params = queryset.order_by().query.sql_with_params()
@@ -238,8 +243,10 @@ def grouping_sets_stats(
     selected += [f"SUM({qn(flag)})" for flag in flags]
     for name in values:
         v = qn(name)
-        selected += [f"AVG({v})", f"COUNT({v})", f"SUM({v})",
-                     f"PERCENTILE_CONT(ARRAY[{fractions}]::double precision[]) WITHIN GROUP (ORDER BY {v})"]
+        selected += [f"COUNT({v})", f"SUM({v})"]
+        if percentiles:
+            selected += [f"AVG({v})",
+                         f"PERCENTILE_CONT(ARRAY[{fractions}]::double precision[]) WITHIN GROUP (ORDER BY {v})"]
     grouping = ", ".join(f"({', '.join(map(qn, group))})" for group in sets)
     sql = f"SELECT {', '.join(selected)} FROM ({inner_sql}) base GROUP BY GROUPING SETS ({grouping})"
     # GROUPING() has a bit set, first column highest, for each column a row's set leaves out.
@@ -259,9 +266,13 @@ def grouping_sets_stats(
         for flag in flags:
             row[flag], rest = rest[0] or 0, rest[1:]
         for name in values:
-            (mean, n, total, percentiles), rest = rest[:4], rest[4:]
-            percentiles = percentiles or [None] * len(FRACTIONS)
+            if percentiles:
+                (n, total, mean, found), rest = rest[:4], rest[4:]
+            else:
+                (n, total), rest = rest[:2], rest[2:]
+                mean, found = (total / n if n else None), None
+            found = found or [None] * len(FRACTIONS)
             row.update({f"{name}_mean": mean, f"{name}_n": n, f"{name}_sum": total or 0,
-                        **{f"{name}_{label}": p for label, p in zip(FRACTIONS, percentiles, strict=True)}})
+                        **{f"{name}_{label}": p for label, p in zip(FRACTIONS, found, strict=True)}})
         result.append((index, row))
     return result

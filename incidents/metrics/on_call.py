@@ -24,7 +24,9 @@ from bisect import bisect_left, bisect_right
 from collections import defaultdict
 
 from django.contrib.auth import get_user_model
-from django.db.models import CharField, Count, Prefetch, Q, QuerySet, Value
+from django.core.exceptions import EmptyResultSet
+from django.db import connection
+from django.db.models import Case, CharField, Count, IntegerField, Min, Prefetch, Q, QuerySet, Value, When
 from django.db.models.functions import Cast, Concat, ExtractIsoWeekDay, TruncTime, TruncWeek
 
 from incidents.metrics.aggregates import bucket_of
@@ -62,15 +64,24 @@ def alert_volume(scope: MetricScope, *, incidents_by_week: dict[dt.date, int] | 
     """Events and incidents per week of the window (every week listed), and events per week per team.
     `incidents_by_week` saves the incident count when the caller has it (response_times' by_week)."""
     alerts = Alert.objects.filter(
-        service_id__in=scope.services().values("pk"), received_at__gte=scope.since, received_at__lt=scope.until
+        service_id__in=scope.service_ids, received_at__gte=scope.since, received_at__lt=scope.until
     ).exclude(action__in=FOLLOW_UPS)
     if scope.severity:
         alerts = alerts.filter(incident__severity=scope.severity)
-    events = {
-        _week(row["week"]): row["n"]
-        for row in alerts.annotate(week=TruncWeek("received_at", tzinfo=UTC)).values("week")
-        .annotate(n=Count("pk")).order_by()
-    }
+    if connection.vendor == "postgresql":
+        # Which of the window's weeks, by binary search over their starts: cheaper than truncating each time.
+        week = bucket_of("received_at", [day_start(week) for week in scope.weeks[1:]])
+        events = {
+            scope.weeks[index]: n
+            for index, n in alerts.annotate(week=week).values("week").annotate(n=Count("pk"))
+            .values_list("week", "n").order_by()
+        }
+    else:
+        events = {
+            _week(row["week"]): row["n"]
+            for row in alerts.annotate(week=TruncWeek("received_at", tzinfo=UTC)).values("week")
+            .annotate(n=Count("pk")).order_by()
+        }
     if incidents_by_week is None:
         incidents_by_week = {
             _week(row["week"]): row["n"]
@@ -139,8 +150,11 @@ class _IsoWeekDay(ExtractIsoWeekDay):
 
 
 def _after_hours(scope: MetricScope, pages: QuerySet) -> tuple[QuerySet, Q]:
-    """`pages` annotated with the local weekday and time of day in each team time zone, and the condition
-    "sent outside the working hours of the team whose hours apply to its recipient". One small query."""
+    """`pages` annotated with whether each was sent outside the working hours of the team whose hours apply to
+    its recipient, and the condition "after hours" on that annotation. Whose hours apply is decided once per
+    person, here (one small query): a person in exactly one team goes by that team; the others (several teams,
+    or none) by the incident's team, when it is in scope. So each page is matched against one list of people
+    and its team's working hours in one time zone, not against every team's."""
     teams = list(Team.objects.order_by("pk").values("pk", "time_zone", "working_days", "workday_starts",
                                                      "workday_ends"))
     zones = {zone: f"tz{i}" for i, zone in enumerate(sorted({team["time_zone"] for team in teams}))}
@@ -149,8 +163,13 @@ def _after_hours(scope: MetricScope, pages: QuerySet) -> tuple[QuerySet, Q]:
         tz = zoneinfo.ZoneInfo(zone)
         annotations[f"{alias}_weekday"] = _IsoWeekDay("created_at", tzinfo=tz)
         annotations[f"{alias}_time"] = TruncTime("created_at", tzinfo=tz)
-    in_one_team = TeamMembership.objects.values("user_id").annotate(teams=Count("team_id")).filter(teams=1)
-    condition = Q(pk__in=[])
+    members_of: dict[int, list[int]] = defaultdict(list)
+    for user_id, team_id in (
+        TeamMembership.objects.values("user_id").annotate(teams=Count("team_id"), team=Min("team_id"))
+        .filter(teams=1).values_list("user_id", "team").order_by("user_id")
+    ):
+        members_of[team_id].append(user_id)
+    whens = []
     for team in teams:
         alias = zones[team["time_zone"]]
         working = Q(**{
@@ -158,13 +177,24 @@ def _after_hours(scope: MetricScope, pages: QuerySet) -> tuple[QuerySet, Q]:
             f"{alias}_time__gte": team["workday_starts"],
             f"{alias}_time__lt": team["workday_ends"],
         })
-        hours_apply = Q(recipient_id__in=in_one_team.filter(team_id=team["pk"]).values("user_id"))
-        if team["pk"] in scope.team_ids:  # people in several teams (or none) go by the incident's team
-            hours_apply |= ~Q(recipient_id__in=in_one_team.values("user_id")) & Q(
-                topic__in=_topics(_open_in_window(scope, scope.incidents().filter(service__team_id=team["pk"])))
-            )
-        condition |= hours_apply & ~working
-    return pages.annotate(**annotations), condition
+        if members_of[team["pk"]]:
+            whens.append(When(Q(recipient_id__in=members_of[team["pk"]]), then=_flag_of(~working)))
+    for team in teams:  # the rest: people in several teams, or in none, go by the incident's team
+        if team["pk"] in scope.team_ids:
+            alias = zones[team["time_zone"]]
+            working = Q(**{
+                f"{alias}_weekday__in": [day + 1 for day in team["working_days"]],
+                f"{alias}_time__gte": team["workday_starts"],
+                f"{alias}_time__lt": team["workday_ends"],
+            })
+            incidents = _open_in_window(scope, scope.incidents().filter(service__team_id=team["pk"]))
+            whens.append(When(Q(topic__in=_topics(incidents)) & ~working, then=Value(1)))
+    late = Case(*whens, default=Value(0), output_field=IntegerField()) if whens else Value(0)
+    return pages.annotate(**annotations, after_hours_late=late), Q(after_hours_late=1)
+
+
+def _flag_of(condition: Q) -> Case:
+    return Case(When(condition, then=Value(1)), default=Value(0), output_field=IntegerField())
 
 
 def _on_call_stretches(scope: MetricScope) -> list[tuple]:
@@ -204,7 +234,7 @@ def page_load(scope: MetricScope) -> dict:
     edges = sorted({t for _, _, start, end in stretches for t in (start, end)} | set(week_starts))
     slice_weeks = [bisect_right(week_starts, start) for start in [scope.since, *edges]]  # slice → week index
     pages, after_hours = _after_hours(scope, scope_pages(scope))
-    cells = list(
+    cells = _rows(
         pages.annotate(slice=bucket_of("created_at", edges))
         .values("recipient_id", "slice")
         .annotate(pages=Count("pk"), after_hours=Count("pk", filter=after_hours))
@@ -246,6 +276,18 @@ def page_load(scope: MetricScope) -> dict:
         },
         "shifts": _shift_pages(stretches, edges, by_slice),
     }
+
+
+def _rows(queryset: QuerySet) -> list[tuple]:
+    """A values_list() queryset's rows, fetched without Django's per-row converters: plain integers here, and
+    thousands of rows (a row per person and slice of time)."""
+    try:
+        sql, params = queryset.query.sql_with_params()
+    except EmptyResultSet:
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
 
 
 def _shift_pages(stretches: list[tuple], edges: list[dt.datetime], by_slice: dict[tuple, int]) -> dict:

@@ -21,9 +21,10 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db.models import Case, Count, Expression, F, FloatField, IntegerField, Q, QuerySet, Sum, Value, When, Window
-from django.db.models.functions import Coalesce, Lead
+from django.db.models.functions import Coalesce, Lag
 
 from incidents.metrics.aggregates import (
+    FRACTIONS,
     DurationSeconds,
     bucket_of,
     grouped_stats,
@@ -106,17 +107,18 @@ def _row(numbers: list) -> dict:
 
 def response_times(scope: MetricScope) -> dict:
     """MTTA, MTTI, MTTR and the acknowledgement SLA overall and by severity (with median and p90), and by team,
-    service and week (means and counts, from sums per service and week, added up here). On PostgreSQL one query
-    (grouping sets: one pass over the incidents); elsewhere three. Every severity and every week of the window is
-    listed, with zeros where nothing happened, so tables and charts keep their shape."""
+    service and week (means and counts). On PostgreSQL two queries (grouping sets: one hashed pass over the
+    incidents for the counts and sums of every grouping, one sorted pass for the percentiles); elsewhere three.
+    Every severity and every week of the window is listed, with zeros where nothing happened, so tables and
+    charts keep their shape."""
     incidents = scope.detected().annotate(responded_at=Coalesce("acknowledged_at", "resolved_at"))
     now = scope.now or scope.until
     # Weeks as numbers (which of the window's weeks), not truncated date-times: thousands of rows convert fast.
     week = bucket_of("detected_at", [day_start(week) for week in scope.weeks[1:]])
     if has_percentile_cont():
-        overall, by_severity, cells = _in_one_pass(incidents, now, week)
+        overall, by_severity, per_service, per_week = _in_one_pass(incidents, now, week)
     else:
-        overall, by_severity, cells = _per_grouping(incidents, now, week)
+        overall, by_severity, per_service, per_week = _per_grouping(incidents, now, week)
     result = {
         "overall": _shape(overall),
         "by_severity": [{"severity": sev, **_shape(by_severity.get(sev, EMPTY_ROW))} for sev in Severity.values],
@@ -124,15 +126,11 @@ def response_times(scope: MetricScope) -> dict:
 
     services = {s["pk"]: s for s in scope.services().values("pk", "slug", "name", "team__slug", "team__name")}
     zeros = [0] * len(ADDED)
-    by_service: dict[int, list] = {}
     by_team: dict[str, list] = {}
-    by_week: list[list] = [list(zeros) for _ in scope.weeks]
-    for service_id, week_index, *numbers in cells:  # one row per service and week: a few thousand at most
-        team = services[service_id]["team__slug"]
-        for total in (by_service.setdefault(service_id, list(zeros)), by_team.setdefault(team, list(zeros)),
-                      by_week[week_index]):
-            for i, number in enumerate(numbers):
-                total[i] += number or 0
+    for service_id, numbers in per_service.items():  # one row per service: tens
+        total = by_team.setdefault(services[service_id]["team__slug"], list(zeros))
+        for i, number in enumerate(numbers):
+            total[i] += number
     teams = {s["team__slug"]: s["team__name"] for s in services.values()}
     result["by_team"] = sorted(
         ({"team_slug": slug, "team_name": teams[slug], **_shape(_row(total))} for slug, total in by_team.items()),
@@ -140,64 +138,83 @@ def response_times(scope: MetricScope) -> dict:
     )
     result["by_service"] = sorted(
         ({"service_slug": services[pk]["slug"], "service_name": services[pk]["name"],
-          "team_slug": services[pk]["team__slug"], **_shape(_row(total))} for pk, total in by_service.items()),
+          "team_slug": services[pk]["team__slug"], **_shape(_row(total))} for pk, total in per_service.items()),
         key=lambda r: (-r["incidents"], r["service_slug"]),
     )
-    result["by_week"] = [{"week": week, **_shape(_row(total))} for week, total in zip(scope.weeks, by_week,
-                                                                                         strict=True)]
+    result["by_week"] = [{"week": week, **_shape(_row(per_week.get(i, zeros)))} for i, week in enumerate(scope.weeks)]
     return result
 
 
-def _in_one_pass(incidents: QuerySet, now: dt.datetime, week: Expression) -> tuple[dict, dict, list]:
-    """(overall row, rows by severity, (service, week, *ADDED) cells) from one GROUPING SETS query."""
+def _in_one_pass(incidents: QuerySet, now: dt.datetime, week: Expression) -> tuple[dict, dict, dict, dict]:
+    """(overall row, rows by severity, ADDED numbers by service, ADDED numbers by week index), PostgreSQL. One
+    GROUPING SETS query without percentiles, which PostgreSQL answers hashing every grouping in one pass over
+    unsorted rows, and one for the percentiles overall and by severity (one sort of the rows: by severity)."""
     conditions = _conditions(now)
     rows = incidents.annotate(
         week=week, **_durations(),
         **{name: Case(When(q, then=Value(1)), default=Value(0), output_field=IntegerField())
            for name, q in conditions.items()},
     ).values("severity", "service_id", "week", *DURATIONS, *conditions)
-    sets = [(), ("severity",), ("service_id", "week")]
-    overall, by_severity, cells = dict(EMPTY_ROW), {}, []
-    for index, row in grouping_sets_stats(rows, sets=sets, values=DURATIONS, flags=list(conditions)):
+    sets = [(), ("severity",), ("service_id",), ("week",)]
+    overall, by_severity, by_service, by_week = dict(EMPTY_ROW), {}, {}, {}
+    for index, row in grouping_sets_stats(rows, sets=sets, values=DURATIONS, flags=list(conditions),
+                                          percentiles=False):
         row["incidents"] = row.pop("rows")
         if index == 0:
             overall = row
         elif index == 1:
             by_severity[row["severity"]] = row
+        elif index == 2:
+            by_service[row["service_id"]] = [row[name] for name in ADDED]
         else:
-            cells.append((row["service_id"], row["week"], *(row[name] for name in ADDED)))
-    return overall, by_severity, cells
+            by_week[row["week"]] = [row[name] for name in ADDED]
+    spreads = incidents.annotate(**_durations()).values("severity", *DURATIONS)
+    for index, row in grouping_sets_stats(spreads, sets=[(), ("severity",)], values=DURATIONS):
+        target = overall if index == 0 else by_severity.get(row["severity"])
+        if target is not None:
+            target.update({f"{name}_{label}": row[f"{name}_{label}"] for name in DURATIONS for label in FRACTIONS})
+    return overall, by_severity, by_service, by_week
 
 
-def _per_grouping(incidents: QuerySet, now: dt.datetime, week: Expression) -> tuple[dict, dict, list]:
-    """What _in_one_pass answers, without grouping sets and percentile_cont (SQLite): a query per grouping."""
+def _per_grouping(incidents: QuerySet, now: dt.datetime, week: Expression) -> tuple[dict, dict, dict, dict]:
+    """What _in_one_pass answers, without grouping sets and percentile_cont (SQLite): a query per grouping, the
+    services and weeks added up here from (service, week) cells."""
     counts = _counts(now)
     (overall,) = grouped_stats(incidents, values=_durations(), extra=counts)
     by_severity = {row["sev"]: row for row in grouped_stats(incidents, groups={"sev": F("severity")},
                                                             values=_durations(), extra=counts)}
     sums = {f"{name}_sum": Sum(name) for name in DURATIONS} | {f"{name}_n": Count(name) for name in DURATIONS}
-    cells = list(
+    cells = (
         incidents.annotate(week=week, **_durations())
         .values("service_id", "week")
         .annotate(**counts, **sums)
         .values_list("service_id", "week", *ADDED)
         .order_by()
     )
-    return overall, by_severity, cells
+    by_service: dict[int, list] = {}
+    by_week: dict[int, list] = {}
+    for service_id, week_index, *numbers in cells:  # one row per service and week: a few thousand at most
+        for total in (by_service.setdefault(service_id, [0] * len(ADDED)),
+                      by_week.setdefault(week_index, [0] * len(ADDED))):
+            for i, number in enumerate(numbers):
+                total[i] += number or 0
+    return overall, by_severity, by_service, by_week
 
 
 def mtbf(scope: MetricScope) -> dict:
     """Mean time between failures in hours (operational time / failures) and the median and p90 of the
     gaps between consecutive failures of a service in the window. Two queries."""
     failures = scope.detected().filter(false_alarm=False)
-    # Newest first, so the (service, dedup key, detected_at) index feeds the window an incremental sort.
+    # Each failure's gap to the one before it on its service: in the order of the (service, detected_at)
+    # index that carries false_alarm, so PostgreSQL reads the index alone and sorts nothing for the window.
+    # COUNT(*), not COUNT(id): the id is not in that index.
     gaps = failures.annotate(
-        previous=Window(Lead("detected_at"), partition_by=[F("service_id")], order_by=F("detected_at").desc())
+        previous=Window(Lag("detected_at"), partition_by=[F("service_id")], order_by=F("detected_at").asc())
     )
     (row,) = grouped_stats(
         gaps,
         values={"gap": DurationSeconds(F("detected_at") - F("previous")) / Value(3600.0)},
-        extra={"failures": Count("pk")},
+        extra={"failures": Count("*")},
     )
     services = scope.services().filter(is_active=True).count()
     hours = services * (scope.until - scope.since).total_seconds() / 3600

@@ -3,13 +3,18 @@ admin dashboard, the API and the monthly retrospective report all show."""
 
 from __future__ import annotations
 
-from django.db import connection, transaction
+import re
+from concurrent.futures import Future, ThreadPoolExecutor
+
+from django.conf import settings
+from django.db import OperationalError, connection, transaction
 
 from incidents.metrics import on_call, quality, response, targets
 from incidents.metrics.scope import MetricScope
 from incidents.metrics.targets import Target
 from oncall.models import Team
 
+SNAPSHOT_ID = re.compile(r"[0-9A-Fa-f]+(-[0-9A-Fa-f]+)+")
 LABELS = {"mtta": "MTTA", "mtti": "MTTI", "mttr": "MTTR"}
 DURATION_TARGETS = {"mtta": targets.MTTA, "mtti": targets.MTTI, "mttr": targets.MTTR}
 SPANS = {
@@ -19,12 +24,51 @@ SPANS = {
 }
 
 
-def metrics_all(scope: MetricScope) -> dict:
+def metrics_all(scope: MetricScope, *, side_connection: bool | None = None) -> dict:
     """All metric families for `scope`, and the headline rows. A constant number of queries (about 25), in one
-    read transaction."""
+    read transaction.
+
+    On PostgreSQL, outside any transaction of the caller's (side_connection=None), the recurrence and page-load
+    families (about half the work) run meanwhile on a second connection, in a thread, in the same snapshot: this
+    transaction is REPEATABLE READ and exports its snapshot to the other. The answers are those of one
+    connection; the time nearly halves when the database has a second core free. Inside a caller's transaction
+    (tests, or a view that wrote something first) a second connection would not see that transaction's rows, so
+    everything runs on this connection, one family after another; so it does when no second connection can be
+    had, and everywhere with settings.METRICS_SIDE_CONNECTION = False."""
+    if side_connection is None:
+        side_connection = (connection.vendor == "postgresql" and not connection.in_atomic_block
+                           and connection.get_autocommit() and getattr(settings, "METRICS_SIDE_CONNECTION", True))
+    if side_connection:
+        with connection.cursor():
+            pass  # any health check of the connection now, not as the transaction's first statement
     with transaction.atomic():
+        if not side_connection:
+            without_jit()
+            return _metrics_all(scope, None)
+        with connection.cursor() as cursor:
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")  # before any query: one snapshot
+            cursor.execute("SELECT pg_export_snapshot()")
+            (snapshot,) = cursor.fetchone()
         without_jit()
-        return _metrics_all(scope)
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            side = pool.submit(_in_snapshot, snapshot, lambda: (quality.recurrence(scope), on_call.page_load(scope)))
+            return _metrics_all(scope, side)
+
+
+def _in_snapshot(snapshot: str, work):
+    """`work()` on this thread's own connection, in a read transaction that sees `snapshot` (exported by the
+    caller's transaction, which stays open meanwhile); the connection is closed afterwards."""
+    if not SNAPSHOT_ID.fullmatch(snapshot):
+        raise ValueError(f"Not a snapshot id: {snapshot!r}")
+    try:
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+                cursor.execute(f"SET TRANSACTION SNAPSHOT '{snapshot}'")  # SET takes no parameters
+            without_jit()
+            return work()
+    finally:
+        connection.close()
 
 
 def without_jit() -> None:
@@ -38,9 +82,9 @@ def without_jit() -> None:
             cursor.execute("SET LOCAL work_mem = '32MB'")
 
 
-def _metrics_all(scope: MetricScope) -> dict:
+def _metrics_all(scope: MetricScope, side: Future | None) -> dict:
+    """`side`, when given, answers (recurrence, page load), computed on the side connection meanwhile."""
     times = response.response_times(scope)
-    load = on_call.page_load(scope)
     items = quality.action_items(scope)
     overall = times["overall"]
     data = {
@@ -51,7 +95,6 @@ def _metrics_all(scope: MetricScope) -> dict:
         },
         "response": {**times, "mtbf": response.mtbf(scope)},
         "quality": {
-            "recurrence": quality.recurrence(scope),
             "action_items": items["completion"],
             "action_items_overdue_by_team": items["overdue_by_team"],
             "runbooks": quality.runbook_coverage(scope),
@@ -61,10 +104,17 @@ def _metrics_all(scope: MetricScope) -> dict:
                 scope, incidents_by_week={w["week"]: w["incidents"] for w in times["by_week"]}
             ),
             "false_positives": on_call.false_positives(scope, counts=overall),
-            "after_hours": load["after_hours"],
-            "shifts": load["shifts"],
         },
     }
+    answered = None
+    if side is not None:
+        try:
+            answered = side.result()
+        except OperationalError:  # e.g. no second connection to be had (max_connections): on this one instead
+            answered = None
+    recurrence, load = answered or (quality.recurrence(scope), on_call.page_load(scope))
+    data["quality"] = {"recurrence": recurrence, **data["quality"]}
+    data["on_call"].update(after_hours=load["after_hours"], shifts=load["shifts"])
     data["headlines"] = headlines(data, scope)
     return data
 

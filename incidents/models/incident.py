@@ -145,6 +145,9 @@ class Incident(FSMModelMixin, models.Model):
             # order from the index alone instead of sorting every incident of the window.
             models.Index(fields=["service", "dedup_key", "detected_at", "id"], include=["false_alarm"],
                          name="incident_recurrence"),
+            # MTBF (metrics): each failure's previous one on its service, read in this order from the index
+            # alone (false_alarm carried) instead of sorting the window's incidents.
+            models.Index(fields=["service", "detected_at"], include=["false_alarm"], name="incident_service_failures"),
             # The paging sweeps' due work. Partial, so each index holds only rows with work pending and a
             # sweep's cost follows the due rows, not the size of the table.
             models.Index(fields=["next_escalation_at"], condition=ESCALATION_DUE, name="incident_escalation_due"),

@@ -104,3 +104,46 @@ def test_a_page_number_without_a_cursor_still_works(client, engineer, service, f
 
     assert titles(response) == [i.title for i in incidents[5:10]]
     assert titles(client.get(links(response)["← Newer"])) == [i.title for i in incidents[:5]]
+
+
+def test_mine_lists_and_counts_exactly_my_roles_declared_and_acknowledged_incidents_i_may_see(
+    client, engineer, engineer2, service, other_service, outsider, admin_user
+):
+    """"Mine" is read in one form and counted in another (incidents.selectors._incidents_of_counted); both give the
+    incidents the user holds a role on (not one they were relieved of), declared or acknowledged, of those they
+    may see: their team's and those granted to them."""
+    from incidents.models import Incident, RoleAssignment
+    from incidents.services import incident_assign_role
+
+    now = timezone.now()
+    declared = IncidentFactory(service=service, title="Declared")
+    acknowledged = IncidentFactory(service=service, title="Acknowledged")
+    both = IncidentFactory(service=service, title="Declared and acknowledged, and a role")
+    role_elsewhere = IncidentFactory(service=other_service, title="Role on another team's")
+    relieved = IncidentFactory(service=service, title="Relieved")
+    unseen = IncidentFactory(service=other_service, title="Declared on another team's, no grant")
+    IncidentFactory(service=service, title="A teammate's")
+    Incident.objects.filter(pk__in=[declared.pk, both.pk, unseen.pk]).update(declared_by=engineer)
+    Incident.objects.filter(pk__in=[acknowledged.pk, both.pk]).update(acknowledged_by=engineer, acknowledged_at=now)
+    Incident.objects.filter(pk=unseen.pk).update(acknowledged_by=engineer, acknowledged_at=now)
+    incident_assign_role(incident=both, role="scribe", assignee=engineer, user=engineer2)
+    incident_assign_role(incident=role_elsewhere, role="sme", assignee=engineer, user=outsider)
+    RoleAssignment.objects.create(incident=relieved, role="sme", user=engineer, assigned_at=now, relieved_at=now)
+    expected = {declared.title, acknowledged.title, both.title, role_elsewhere.title}
+
+    client.force_login(engineer)
+    page = client.get(LIST, {"scope": "mine"}).context["page"]
+    assert [i.title for i in page.object_list].count(both.title) == 1
+    assert {i.title for i in page.object_list} == expected
+    assert page.count == len(page.object_list) == len(expected)
+
+    open_only = client.get(LIST, {"scope": "mine", "state": "open", "team": service.team.slug}).context["page"]
+    assert {i.title for i in open_only.object_list} == expected - {role_elsewhere.title}
+    assert open_only.count == 3
+
+    # A superuser sees every incident: "mine" is then all they declared, acknowledged or hold a role on.
+    Incident.objects.filter(pk=unseen.pk).update(declared_by=admin_user)
+    client.force_login(admin_user)
+    page = client.get(LIST, {"scope": "mine"}).context["page"]
+    assert {i.title for i in page.object_list} == {unseen.title}
+    assert page.count == 1

@@ -105,3 +105,30 @@ def test_teams_and_services_outside_the_scope_are_not_found(team, other_team, ot
 ])
 def test_durations_read_like_a_person_writes_them(seconds, text):
     assert format_seconds(seconds) == text
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_side_connection_answers_what_one_connection_does(world, team, is_postgres):
+    """Outside a transaction PostgreSQL computes recurrence and page load on a second connection, in the same
+    snapshot: the answers are those of computing everything on one connection. (The data are committed here:
+    the second connection would not see a test's open transaction.)"""
+    if not is_postgres:
+        pytest.skip("the side connection is PostgreSQL's (exported snapshots)")
+    for scope in (scope_of(team), scope_of()):
+        assert metrics_all(scope, side_connection=True) == metrics_all(scope, side_connection=False)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_without_a_second_connection_everything_runs_on_one(world, team, is_postgres, monkeypatch):
+    if not is_postgres:
+        pytest.skip("the side connection is PostgreSQL's (exported snapshots)")
+    from django.db import OperationalError
+
+    from incidents.metrics import summary
+
+    def refused(snapshot, work):
+        raise OperationalError("too many clients already")
+
+    expected = metrics_all(scope_of(team), side_connection=False)
+    monkeypatch.setattr(summary, "_in_snapshot", refused)
+    assert metrics_all(scope_of(team)) == expected

@@ -151,6 +151,32 @@ def test_a_later_changelist_page_costs_what_the_first_costs(world, admin_as, mon
     assert third == first == filtered
 
 
+def test_a_managers_changelist_asks_whether_they_manage_a_team_once(world, admin_as):
+    """The sidebar and app list ask every manager-scoped admin (integrations, heartbeats, maintenance windows,
+    alerts) for its module, view, add, change and delete permission; the answer is read once per request."""
+    client = admin_as("manager")
+    add_incidents(world, 5)
+    client.get(ADMIN_LIST)
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(ADMIN_LIST)
+    assert response.status_code == 200
+    asked = [q["sql"] for q in captured if 'FROM "oncall_team"' in q["sql"] and "LIMIT 1" in q["sql"]]
+    assert len(asked) == 1
+    app_list = {m["object_name"] for app in response.context["available_apps"] for m in app["models"]}
+    assert {"Integration", "HeartbeatMonitor", "MaintenanceWindow"} <= app_list
+
+
+def test_the_changelist_filters_offer_the_services_and_teams_of_visible_incidents(world, admin_as, team, other_service):
+    """Both filters come from one read of the services (the team filter from the services' teams), by name."""
+    add_incidents(world, 2)
+    response = admin_as("superuser").get(ADMIN_LIST)
+    specs = {type(spec).__name__: spec for spec in response.context["cl"].filter_specs}
+    services = [label for _, label in specs["VisibleServiceListFilter"].lookup_choices]
+    teams = [label for _, label in specs["VisibleTeamListFilter"].lookup_choices]
+    assert services == sorted(s.name for s in [*world["services"], other_service])
+    assert teams == sorted([team.name, other_service.team.name])
+
+
 # --- the incident page --------------------------------------------------------------------------------------
 
 

@@ -1,9 +1,19 @@
-"""Reads for the noise review on the incident page: the alert streams (integrations) that sent the incident's
-alerts, each with its latest verdict, in one query."""
+"""Reads for the noise review: the integrations a user may judge, and on the incident page the alert streams
+(integrations) that sent the incident's alerts, each with its latest verdict, in one query."""
 
-from django.db.models import OuterRef, Subquery
+from django.db.models import OuterRef, QuerySet, Subquery
 
 from incidents.models import Alert, Incident, Integration, IntegrationVerdict, NoiseVerdict
+from incidents.selectors import services_visible_to
+
+
+def integrations_visible_to(user) -> QuerySet[Integration]:
+    """The integrations of the services the user can see; the others do not exist for them (404)."""
+    return Integration.objects.filter(service__in=services_visible_to(user).values("pk"))
+
+
+def integration_verdicts_visible_to(user) -> QuerySet[IntegrationVerdict]:
+    return IntegrationVerdict.objects.filter(integration__in=integrations_visible_to(user).values("pk"))
 
 
 def incident_alert_streams(incident: Incident) -> list[Integration]:

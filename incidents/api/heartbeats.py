@@ -5,13 +5,13 @@ in the answer of create and rotate-key only (its hash is stored)."""
 import datetime as dt
 
 from django.shortcuts import get_object_or_404
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view, inline_serializer
+from drf_spectacular.utils import extend_schema, extend_schema_view, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from config.api.serializers import InputSerializer, SlugField, validated
+from config.api.serializers import InputSerializer, validated
+from incidents.api.serializers import VisibleServiceField
 from incidents.models import HeartbeatMonitor, Severity
 from incidents.selectors import services_visible_to
 from incidents.services import heartbeats as hb
@@ -51,17 +51,8 @@ class HeartbeatWithKeySerializer(HeartbeatSerializer):
         read_only_fields = fields
 
 
-@extend_schema_field(OpenApiTypes.STR)
-class _ServiceField(SlugField):
-    def __init__(self, **kwargs):
-        super().__init__(slug_field="slug", **kwargs)
-
-    def get_queryset(self):
-        return services_visible_to(self.context["request"].user)
-
-
 class HeartbeatCreateSerializer(InputSerializer):
-    service = _ServiceField()
+    service = VisibleServiceField()
     name = serializers.CharField(max_length=120)
     interval_seconds = serializers.IntegerField(**SECONDS)
     grace_seconds = serializers.IntegerField(required=False, default=60, min_value=0, max_value=SECONDS["max_value"])

@@ -5,20 +5,17 @@ incidents.services.maintenance (403 for stakeholders, 400 for a window that ends
 from django.db.models import Q
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.response import Response
 
-from config.api.serializers import ApiDateTimeField, InputSerializer, SlugField, UserSerializer, validated
+from config.api.serializers import ApiDateTimeField, InputSerializer, UserSerializer, validated
 from config.errors import ApplicationError
-from incidents.api.serializers import ServiceSerializer
+from incidents.api.serializers import ServiceSerializer, VisibleServiceField, VisibleTeamField
 from incidents.maintenance_selectors import maintenance_windows_visible_to, service_maintenance
 from incidents.models import MaintenanceWindow, Recurrence, Service
-from incidents.selectors import services_visible_to
 from incidents.services import maintenance as mw
 from oncall.models.team import validate_time_zone
-from oncall.selectors import teams_of
 
 
 class OccurrenceSerializer(serializers.Serializer):
@@ -65,26 +62,8 @@ class MaintenanceWindowSerializer(serializers.ModelSerializer):
         return OccurrenceSerializer(self._upcoming(window), many=True).data
 
 
-@extend_schema_field(OpenApiTypes.STR)
-class _TeamField(SlugField):
-    def __init__(self, **kwargs):
-        super().__init__(slug_field="slug", **kwargs)
-
-    def get_queryset(self):
-        return teams_of(self.context["request"].user)
-
-
-@extend_schema_field(OpenApiTypes.STR)
-class _ServiceField(SlugField):
-    def __init__(self, **kwargs):
-        super().__init__(slug_field="slug", **kwargs)
-
-    def get_queryset(self):
-        return services_visible_to(self.context["request"].user)
-
-
 class _WindowInput(InputSerializer):
-    service = _ServiceField(allow_null=True, required=False, help_text="A service's slug; empty: all services.")
+    service = VisibleServiceField(allow_null=True, required=False, help_text="A service's slug; empty: all services.")
     reason = serializers.CharField(max_length=200)
     starts_at = ApiDateTimeField()
     ends_at = ApiDateTimeField()
@@ -96,7 +75,7 @@ class _WindowInput(InputSerializer):
 
 
 class MaintenanceWindowCreateSerializer(_WindowInput):
-    team = _TeamField(required=False, help_text="The team's slug; may be left out when a service is given.")
+    team = VisibleTeamField(required=False, help_text="The team's slug; may be left out when a service is given.")
 
     def validate(self, data):
         service, team = data.get("service"), data.get("team")

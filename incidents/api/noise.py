@@ -7,9 +7,9 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.response import Response
 
 from config.api.serializers import IdField, InputSerializer, UserSerializer, validated
-from incidents.models import Integration, IntegrationVerdict, NoiseVerdict
+from incidents.models import IntegrationVerdict, NoiseVerdict
 from incidents.models.noise import REASON_MAX_LENGTH
-from incidents.selectors import services_visible_to
+from incidents.noise_selectors import integration_verdicts_visible_to, integrations_visible_to
 from incidents.services.noise import integration_set_verdict
 
 
@@ -27,7 +27,7 @@ class IntegrationVerdictSerializer(serializers.ModelSerializer):
 @extend_schema_field(OpenApiTypes.INT)
 class _IntegrationField(IdField):
     def get_queryset(self):
-        return Integration.objects.filter(service__in=services_visible_to(self.context["request"].user).values("pk"))
+        return integrations_visible_to(self.context["request"].user)
 
 
 class IntegrationVerdictInput(InputSerializer):
@@ -43,9 +43,7 @@ class IntegrationVerdictViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     orderings = {"-at": ("-at", "-id")}
 
     def get_queryset(self):
-        qs = IntegrationVerdict.objects.filter(
-            integration__service__in=services_visible_to(self.request.user).values("pk")
-        ).select_related("integration__service", "actor")
+        qs = integration_verdicts_visible_to(self.request.user).select_related("integration__service", "actor")
         integration = self.request.query_params.get("integration", "")
         # ASCII digits only: str.isdigit() also accepts "²", which int() refuses (a 500).
         if integration.isascii() and integration.isdigit():

@@ -193,7 +193,9 @@ class _TeamPolicyField(IdField):
 
 
 @extend_schema_field(OpenApiTypes.STR)
-class _TeamField(SlugField):
+class VisibleTeamField(SlugField):
+    """A team by slug, among the user's teams."""
+
     def __init__(self, **kwargs):
         super().__init__(slug_field="slug", **kwargs)
 
@@ -203,7 +205,7 @@ class _TeamField(SlugField):
 
 class ServiceUpdateSerializer(InputSerializer):
     name = serializers.CharField(max_length=120)
-    team = _TeamField(help_text="Move the service (and access to its incidents) to another team you manage.")
+    team = VisibleTeamField(help_text="Move the service (and access to its incidents) to another team you manage.")
     description = serializers.CharField(allow_blank=True)
     runbook = serializers.CharField(allow_blank=True, help_text="Markdown.")
     runbook_url = serializers.URLField(allow_blank=True, max_length=200)

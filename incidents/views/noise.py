@@ -10,8 +10,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from config.errors import ApplicationError
-from incidents.models import Integration, NoiseVerdict
-from incidents.selectors import services_visible_to
+from incidents.models import NoiseVerdict
+from incidents.noise_selectors import integrations_visible_to
 from incidents.services.noise import incident_set_verdict, integration_set_verdict
 from incidents.views.actions import _back, _incident_to_act_on, _show_again
 
@@ -36,14 +36,11 @@ def incident_verdict(request, pk: int):
     return _back(incident, "noise")
 
 
-
 @login_required
 @require_POST
 def integration_verdict(request, pk: int):
     """A verdict on an integration's alert stream (from the alert hygiene page); back to where it was given."""
-    integration = Integration.objects.filter(
-        pk=pk, service__in=services_visible_to(request.user).values("pk")
-    ).first()
+    integration = integrations_visible_to(request.user).filter(pk=pk).first()
     if integration is None:
         raise Http404("No such integration.")
     try:
@@ -51,10 +48,8 @@ def integration_verdict(request, pk: int):
             integration=integration, user=request.user, verdict=request.POST.get("verdict", ""),
             reason=request.POST.get("reason", ""),
         )
-    except PermissionDenied:
-        # The integration is theirs to see (looked up above): look-only people (stakeholders) get 403, like
-        # every other action they may not take; other teams' integrations were already a 404.
-        raise
+    # PermissionDenied passes through: the integration is theirs to see (looked up above), so look-only people
+    # (stakeholders) get 403 like for every other action they may not take.
     except ApplicationError as exc:
         messages.error(request, exc.message)
     else:

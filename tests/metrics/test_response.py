@@ -172,10 +172,9 @@ def test_grouped_fallback_percentiles_match_percentile_cont(world, is_postgres):
                 assert fallback[sev][key] == pytest.approx(value), (sev, key)
 
 
-def test_the_grouping_sets_pass_matches_a_query_per_grouping(world, team, is_postgres):
+@pytest.mark.postgres  # GROUPING SETS and percentile_cont are PostgreSQL's
+def test_the_grouping_sets_pass_matches_a_query_per_grouping(world, team):
     """PostgreSQL's one GROUPING SETS query answers what the query per grouping (SQLite's way) answers."""
-    if not is_postgres:
-        pytest.skip("GROUPING SETS and percentile_cont are PostgreSQL's")
     from django.db.models.functions import Coalesce
 
     from incidents.metrics.aggregates import bucket_of

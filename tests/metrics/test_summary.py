@@ -107,21 +107,19 @@ def test_durations_read_like_a_person_writes_them(seconds, text):
     assert format_seconds(seconds) == text
 
 
+@pytest.mark.postgres  # the side connection is PostgreSQL's (exported snapshots)
 @pytest.mark.django_db(transaction=True)
-def test_the_side_connection_answers_what_one_connection_does(world, team, is_postgres):
+def test_the_side_connection_answers_what_one_connection_does(world, team):
     """Outside a transaction PostgreSQL computes recurrence and page load on a second connection, in the same
     snapshot: the answers are those of computing everything on one connection. (The data are committed here:
     the second connection would not see a test's open transaction.)"""
-    if not is_postgres:
-        pytest.skip("the side connection is PostgreSQL's (exported snapshots)")
     for scope in (scope_of(team), scope_of()):
         assert metrics_all(scope, side_connection=True) == metrics_all(scope, side_connection=False)
 
 
+@pytest.mark.postgres  # the side connection is PostgreSQL's (exported snapshots)
 @pytest.mark.django_db(transaction=True)
-def test_without_a_second_connection_everything_runs_on_one(world, team, is_postgres, monkeypatch):
-    if not is_postgres:
-        pytest.skip("the side connection is PostgreSQL's (exported snapshots)")
+def test_without_a_second_connection_everything_runs_on_one(world, team, monkeypatch):
     from django.db import OperationalError
 
     from incidents.metrics import summary

@@ -172,8 +172,8 @@ def explain(service, integration) -> None:
 
     row = writes.AlertRow(received_at=_now(), dedup_key="storm-1", action="trigger", summary="explain",
                           payload={}, severity="P1")
-    sql, _ = writes._sql(1, False)
-    params = [service.pk, "storm-1", integration.pk, service.pk, *writes._row_params(row)]
+    sql, _ = writes._sql(connection, 1, False)
+    params = [service.pk, "storm-1", integration.pk, service.pk, *writes._row_params(row, connection)]
     with connection.cursor() as cursor:
         cursor.execute("BEGIN")
         cursor.execute("EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) " + sql, params)

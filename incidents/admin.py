@@ -239,8 +239,8 @@ ESCALATION_FIELDS = (
 class IncidentAdmin(IncidentListAdminMixin, PagingAdminMixin, RefusalAsMessageMixin, admin.ModelAdmin):
     change_form_template = "admin/incidents/incident/change_form.html"
     list_display = (
-        "reference", "title", "service", "team", "severity", "state", "detected_at", "acknowledged_by",
-        "ack_deadline", ack_sla,
+        "reference", "title", "service", "team", "severity", "state", "detected", "acknowledged_by", "ack_due",
+        ack_sla,
     )
     list_display_links = ("reference", "title")
     list_filter = (

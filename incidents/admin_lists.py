@@ -6,10 +6,11 @@ from urllib.parse import parse_qsl
 
 from django.contrib import admin
 from django.contrib.admin import helpers
-from django.contrib.admin.views.main import ChangeList
+from django.contrib.admin.views.main import PAGE_VAR, ChangeList
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
+from django.utils import timezone
 from django.utils.functional import cached_property
-from django.utils.html import format_html
+from django.utils.html import escape
 from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
@@ -21,26 +22,44 @@ from incidents.selectors import incidents_for_listing, services_with_visible_inc
 class IdsFirstPaginator(Paginator):
     """Offset pages that stay cheap on a table of 100,000s of rows.
 
-    A page is read in two steps: first its ids (`SELECT id … ORDER BY … OFFSET n LIMIT 50`, which the ordering
-    index incident_detected_order answers from the index alone: the rows skipped are index entries, not table
-    rows), then those incidents by id with their joins, without the permission filter again (the ids came
-    through it). Two queries whatever the page. The count stops at `count_limit`: beyond it the page says "more
-    than 10,000", the numbered links go on past the current page, and any page number may be asked for (past
-    the end it is empty)."""
+    A page is read in two steps: first ids, in ONE query that also counts ahead (`SELECT id … ORDER BY … OFFSET
+    n LIMIT 1001`: the requested page's ids and those of up to `count_ahead` rows from its start, which the
+    ordering index incident_detected_order answers from the index alone — the rows skipped are index entries,
+    not table rows), then the page's incidents by id with their joins, without the permission filter again (the
+    ids came through it). Two queries whatever the page, and no separate count: the permission filter of a team
+    member's list is paid once, not once for a count and again for the page. When the list ends within the
+    window the count is exact; otherwise the page says "more than N", the numbered links go on past the current
+    page, and any page number may be asked for."""
 
-    count_limit = 10_000
+    count_ahead = 1_000
+
+    def __init__(self, object_list, per_page, orphans=0, allow_empty_first_page=True, *, page_number=1):
+        super().__init__(object_list, per_page, orphans, allow_empty_first_page)
+        self.requested = page_number if isinstance(page_number, int) and page_number > 0 else 1
+
+    @property
+    def _bottom(self) -> int:
+        return (self.requested - 1) * self.per_page
 
     @cached_property
-    def _counted(self) -> int:
-        return self.object_list.order_by().values("pk")[: self.count_limit + 1].count()
-
-    @cached_property
-    def count(self) -> int:
-        return min(self._counted, self.count_limit)
+    def _window(self) -> list[int]:
+        bottom = self._bottom
+        ahead = max(self.count_ahead, self.per_page)
+        return list(self.object_list.values_list("pk", flat=True)[bottom: bottom + ahead + 1])
 
     @property
     def capped(self) -> bool:
-        return self._counted > self.count_limit
+        return len(self._window) > max(self.count_ahead, self.per_page)
+
+    @cached_property
+    def count(self) -> int:
+        """Exact when the list ends within the window; otherwise what is known to be there (the page says "more
+        than")."""
+        window, bottom = self._window, self._bottom
+        if window or bottom == 0:
+            return bottom + min(len(window), max(self.count_ahead, self.per_page))
+        # A page past the end: how many rows there are before it (at most its start), so Django says so.
+        return self.object_list.order_by().values("pk")[:bottom].count()
 
     def validate_number(self, number):
         if not self.capped:
@@ -56,10 +75,10 @@ class IdsFirstPaginator(Paginator):
     def page(self, number):
         number = self.validate_number(number)
         bottom = (number - 1) * self.per_page
-        top = bottom + self.per_page
-        if not self.capped and top + self.orphans >= self.count:
-            top = self.count
-        ids = list(self.object_list.values_list("pk", flat=True)[bottom:top])
+        if number == self.requested:
+            ids = self._window[: self.per_page]
+        else:
+            ids = list(self.object_list.values_list("pk", flat=True)[bottom: bottom + self.per_page])
         rows = incidents_for_listing(Incident.objects.select_related("service__team", "acknowledged_by"))
         rows = rows.filter(pk__in=ids).order_by(*self.object_list.query.order_by)
         return self._get_page(list(rows), number, self)
@@ -133,7 +152,7 @@ class IncidentChangeList(ChangeList):
 
 
 class IncidentListAdminMixin:
-    """For IncidentAdmin. No full count (the count of the filtered list is enough), ids-first pages of 50, the
+    """For IncidentAdmin. No full count (the count ahead of the filtered list is enough), ids-first pages of 50, the
     date filter as fixed ranges (a date hierarchy reads every visible incident's date to list the years), and the
     row checkbox written directly (Django renders a form widget template per row for it)."""
 
@@ -144,10 +163,34 @@ class IncidentListAdminMixin:
     def get_changelist(self, request, **kwargs):
         return IncidentChangeList
 
+    def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):
+        # The page asked for, so that its ids and the count ahead are one query (ChangeList reads `count` first).
+        try:
+            number = int(request.GET.get(PAGE_VAR, 1))
+        except ValueError:
+            number = 1
+        return self.paginator(queryset, per_page, orphans, allow_empty_first_page, page_number=number)
+
     @admin.display(description=mark_safe('<input type="checkbox" id="action-toggle">'))
     def action_checkbox(self, obj):
-        label = format_html(_("Select this object for an action - {}"), str(obj))
-        return format_html(
-            '<input type="checkbox" name="{}" value="{}" class="action-select" aria-label="{}">',
-            helpers.ACTION_CHECKBOX_NAME, obj.pk, label,
+        label = escape(_("Select this object for an action - {}").format(obj))
+        return mark_safe(
+            f'<input type="checkbox" name="{helpers.ACTION_CHECKBOX_NAME}" value="{int(obj.pk)}" '
+            f'class="action-select" aria-label="{label}">'
         )
+
+    # The two times as the rest of Watchkeeper writes them ("2026-03-04 12:00", in the current time zone),
+    # formatted directly: through Django's localized date formats they were a sixth of a page's rows' time.
+    @admin.display(description=Incident._meta.get_field("detected_at").verbose_name, ordering="detected_at")
+    def detected(self, incident):
+        return _list_time(incident.detected_at)
+
+    @admin.display(description=Incident._meta.get_field("ack_deadline").verbose_name, ordering="ack_deadline")
+    def ack_due(self, incident):
+        return _list_time(incident.ack_deadline)
+
+
+def _list_time(value):
+    if value is None:
+        return None  # the admin's empty value
+    return mark_safe(f'<span class="nowrap">{timezone.localtime(value):%Y-%m-%d %H:%M}</span>')

@@ -6,32 +6,24 @@ resolving the path through every URL pattern of the site another few percent. Pl
 SecurityMiddleware (which keeps redirecting to HTTPS and adding HSTS), this hands /integrations/… straight to
 the ingestion views through their own small URL conf; everything else goes down the stack as before.
 The host is still checked against ALLOWED_HOSTS, as CommonMiddleware would.
+
+Under gunicorn (config/wsgi.py) these paths do not even get here: the WSGI handler's short lane
+(incidents/ingestion/handler.py) serves them with SecurityMiddleware alone. This middleware serves them wherever
+Django's own handlers run: ASGI, the test client.
 """
 
 from __future__ import annotations
 
-from django.urls import Resolver404, get_resolver, reverse
+from incidents.ingestion.routing import ingestion_match
 
 
 class IngestionMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
-        self.prefix: str | None = None
-        self.resolver = get_resolver("incidents.ingestion_urls")
-
-    def _prefix(self) -> str:
-        # Where config/urls.py includes the ingestion URLs ("/integrations/"), whatever it is.
-        if self.prefix is None:
-            self.prefix = reverse("ingestion:alertmanager").removesuffix("alertmanager/")
-        return self.prefix
 
     def __call__(self, request):
-        prefix = self._prefix()
-        if not request.path_info.startswith(prefix):
-            return self.get_response(request)
-        try:
-            match = self.resolver.resolve(request.path_info[len(prefix) - 1:])  # from the prefix's last /
-        except Resolver404:
+        match = ingestion_match(request.path_info)
+        if match is None:
             return self.get_response(request)
         request.get_host()  # DisallowedHost (400) for a host not in ALLOWED_HOSTS
         request.resolver_match = match

@@ -34,7 +34,7 @@ import json
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import OperationalError, ProgrammingError, connection
+from django.db import DEFAULT_DB_ALIAS, OperationalError, ProgrammingError, connections
 
 from incidents.models import OPEN_STATES, Alert, Incident
 
@@ -70,13 +70,13 @@ HEAD_TYPES = ["bigint", "varchar", "bigint", "bigint"]
 ROW_TYPES = ["timestamptz", "timestamptz", "varchar", "varchar", "varchar", "varchar", "varchar", "varchar", "jsonb"]
 
 
-def _sql(rows: int, upsert: bool, async_commit: bool = False) -> tuple[str, list[str]]:
+def _sql(db, rows: int, upsert: bool, async_commit: bool = False) -> tuple[str, list[str]]:
     """The statement (with %s placeholders) and its parameters' PostgreSQL types."""
-    key = (connection.vendor, rows, upsert, async_commit)
+    key = (db.vendor, rows, upsert, async_commit)
     cached = _sql_cache.get(key)
     if cached is not None:
         return cached
-    qn = connection.ops.quote_name
+    qn = db.ops.quote_name
     incident, alert = Incident._meta, Alert._meta
     states = ", ".join(f"'{state}'" for state in OPEN_STATES)  # literals: constants the index predicate names
     columns = ["incident", "integration", "service", *ALERT_FIELDS]
@@ -114,24 +114,24 @@ def _sql(rows: int, upsert: bool, async_commit: bool = False) -> tuple[str, list
 _received_at = Alert._meta.get_field("received_at")
 
 
-def _json_param(payload: dict | str):
+def _json_param(payload: dict | str, postgresql: bool):
     """JSON text for the payload column: a dict encoded, or text already JSON (an event's body as received)
     passed on as is. PostgreSQL's jsonb refuses the escape \\u0000, which JSON allows: it becomes U+FFFD."""
     text = payload if isinstance(payload, str) else json.dumps(payload)
     if "\\u0000" in text:
         text = text.replace("\\u0000", "\\ufffd")
-    if connection.vendor == "postgresql":
+    if postgresql:
         return Jsonb(text, dumps=str)  # dumps=str: the text is JSON already
     return text
 
 
-def _row_params(row: AlertRow) -> list:
+def _row_params(row: AlertRow, db) -> list:
     # psycopg takes an aware datetime as it is; other backends need Django's conversion.
-    at = row.received_at if connection.vendor == "postgresql" else _received_at.get_db_prep_save(row.received_at,
-                                                                                                   connection)
+    postgresql = db.vendor == "postgresql"
+    at = row.received_at if postgresql else _received_at.get_db_prep_save(row.received_at, db)
     return [
         at, at, row.dedup_key, row.fingerprint, row.action, row.severity, row.summary[:1024], row.source[:255],
-        _json_param(row.payload),
+        _json_param(row.payload, postgresql),
     ]
 
 
@@ -141,21 +141,24 @@ def alerts_add_to_open_incident(
     """Store `rows` on the incident open for (service, dedup key), in one statement; the incident's id, or None
     (and nothing stored) when no incident is open for the key. `upsert`: rows with a fingerprint already stored
     on that incident update it (Alertmanager's one alert per fingerprint)."""
+    # The connection looked up once: each `connection.…` goes through asgiref's context-local storage, and a
+    # dozen of them were a tenth of an event's Python time.
+    db = connections[DEFAULT_DB_ALIAS]
     params: list = [service_id, dedup_key, integration_id, service_id]
     for row in rows:
-        params += _row_params(row)
-    on_its_own = connection.vendor == "postgresql" and not connection.in_atomic_block
+        params += _row_params(row, db)
+    on_its_own = db.vendor == "postgresql" and not db.in_atomic_block
     async_commit = on_its_own and getattr(settings, "INGESTION_ASYNC_COMMIT", False)
-    sql, types = _sql(len(rows), upsert, async_commit)
+    sql, types = _sql(db, len(rows), upsert, async_commit)
     if not on_its_own:
-        with connection.cursor() as cursor:
+        with db.cursor() as cursor:
             cursor.execute(sql, params)
             returned = cursor.fetchall()
         return returned[0][1] if returned else None
     typed = _typed(sql, types)
     for attempt in (1, 2):
         try:
-            returned = _execute_prepared(typed, params, prepare=len(rows) <= PREPARED_MAX_ROWS)
+            returned = _execute_prepared(db, typed, params, prepare=len(rows) <= PREPARED_MAX_ROWS)
             return returned[0][1] if returned else None
         except (OperationalError, ProgrammingError) as exc:
             # A broken connection (the ping below was skipped), or a session whose prepared statements a pooler
@@ -163,7 +166,7 @@ def alerts_add_to_open_incident(
             lost = isinstance(exc, ProgrammingError) and getattr(exc.__cause__, "sqlstate", None) == "26000"
             if attempt == 2 or not (lost or isinstance(exc, OperationalError)):
                 raise
-            connection.close()
+            db.close()
     return None  # not reached
 
 
@@ -181,7 +184,7 @@ def _typed(sql: str, types: list[str]) -> str:
     return typed
 
 
-def _execute_prepared(sql: str, params: list, *, prepare: bool = True) -> list:
+def _execute_prepared(db, sql: str, params: list, *, prepare: bool = True) -> list:
     """Run the statement as a prepared statement of this connection, through Django's cursor wrapper (so it is
     logged, counted and its errors translated like any query).
 
@@ -196,14 +199,14 @@ def _execute_prepared(sql: str, params: list, *, prepare: bool = True) -> list:
     a round trip per event. Here the statement itself finds a broken connection and the caller runs it once more
     on a new one: the same guarantee, without the ping.
     """
-    connection.health_check_done = True
-    connection.ensure_connection()
-    raw = connection.connection
-    cursor = connection._prepare_cursor(_server_binding_cursor(raw))
+    db.health_check_done = True
+    db.ensure_connection()
+    raw = db.connection
+    cursor = db._prepare_cursor(_server_binding_cursor(raw))
     threshold = raw.prepare_threshold
     # When queries are logged (DEBUG, assertNumQueries) run it unprepared: psycopg keeps no query text for the
     # log of a prepared execution.
-    raw.prepare_threshold = 0 if prepare and not connection.queries_logged else None
+    raw.prepare_threshold = 0 if prepare and not db.queries_logged else None
     try:
         cursor.execute(sql, params)
         return cursor.fetchall()

@@ -1,5 +1,5 @@
 """The heartbeat ping endpoint: `GET` or `POST /integrations/heartbeat/<key>/`. Machine-to-machine like the other
-ingestion endpoints (served by IngestionMiddleware ahead of sessions and CSRF): the key in the path is the
+ingestion endpoints (served ahead of sessions and CSRF: incidents/ingestion/handler.py): the key in the path is the
 credential, the body is ignored (never read), and the answer is a small JSON document."""
 
 from __future__ import annotations

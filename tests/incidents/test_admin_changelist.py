@@ -64,20 +64,56 @@ def test_detected_date_filter_has_fixed_ranges(manager_client, service):
     assert old.title in manager_client.get(CHANGELIST).content.decode()
 
 
-def test_a_long_list_is_counted_up_to_the_limit_and_deep_pages_still_open(manager_client, service, monkeypatch):
+def test_a_long_list_is_counted_ahead_of_the_page_and_deep_pages_still_open(manager_client, service, monkeypatch):
     from incidents.admin_lists import IdsFirstPaginator
 
     monkeypatch.setattr(IncidentAdmin, "list_per_page", 2)
-    monkeypatch.setattr(IdsFirstPaginator, "count_limit", 5)
+    monkeypatch.setattr(IdsFirstPaginator, "count_ahead", 5)
     start = timezone.now() - dt.timedelta(hours=1)
     titles = [IncidentFactory(service=service, title=f"Incident {i}", detected_at=start + dt.timedelta(minutes=i)).title
               for i in range(9)][::-1]
 
     first = manager_client.get(CHANGELIST)
-    fifth = manager_client.get(CHANGELIST, {"p": 5})  # past the counted 5 rows (3 pages)
+    third = manager_client.get(CHANGELIST, {"p": 3})  # rows 5-6: the end (row 9) is within 5 rows of its start
+    fifth = manager_client.get(CHANGELIST, {"p": 5})
     beyond = manager_client.get(CHANGELIST, {"p": 9})
 
     assert "more than 5 incidents" in first.content.decode()
+    assert "?p=4" in first.content.decode()  # the links go on past what was counted
+    assert [i.title for i in third.context["cl"].result_list] == titles[4:6]
+    assert "9 incidents" in third.content.decode()
     assert [i.title for i in fifth.context["cl"].result_list] == titles[8:]
-    assert "?p=6" in fifth.content.decode()  # the links go on past the current page
-    assert list(beyond.context["cl"].result_list) == []
+    assert "?p=6" not in fifth.content.decode()  # the exact end: no page after the last
+    assert beyond.status_code == 302 and "e=1" in beyond["Location"]  # past the end, as Django answers it
+
+
+def test_select_all_does_not_claim_a_count_it_stopped_at(admin_client, service, monkeypatch):
+    from incidents.admin_lists import IdsFirstPaginator
+
+    monkeypatch.setattr(IncidentAdmin, "list_per_page", 2)
+    monkeypatch.setattr(IdsFirstPaginator, "count_ahead", 3)
+    for i in range(6):
+        IncidentFactory(service=service, title=f"Incident {i}")
+
+    page = admin_client.get(CHANGELIST).content.decode()
+
+    assert "Select all incidents of this list (more than 3)" in page
+    assert "Select all 3 incidents" not in page
+    exact = admin_client.get(CHANGELIST, {"p": 3}).content.decode()  # rows 5-6: the end is within reach
+    assert "Select all 6 incidents" in exact
+
+
+def test_a_page_and_its_count_are_one_query_on_the_incidents(manager_client, service, monkeypatch):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    monkeypatch.setattr(IncidentAdmin, "list_per_page", 2)
+    for i in range(5):
+        IncidentFactory(service=service, title=f"Incident {i}")
+    manager_client.get(CHANGELIST)
+    with CaptureQueriesContext(connection) as queries:
+        response = manager_client.get(CHANGELIST, {"p": 2})
+    on_incidents = [q["sql"] for q in queries if q["sql"].startswith('SELECT "incidents_incident"."id"')]
+    assert len(on_incidents) == 2  # the ids with the count ahead, then the page's rows by id
+    assert "COUNT(" not in " ".join(on_incidents)
+    assert response.context["cl"].result_count == 5

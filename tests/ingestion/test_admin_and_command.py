@@ -145,3 +145,41 @@ def test_managers_read_their_teams_alerts(client, manager, service, other_servic
     mine = Alert.objects.get(dedup_key="mine")
     page = client.get(reverse("admin:incidents_alert_change", args=[mine.pk]))
     assert page.status_code == 200 and "Save" not in page.content.decode()
+
+
+def _stored_alert(service, name="db1"):
+    from incidents.ingestion import events_v2, keys
+    from incidents.ingestion.services import event_v2_ingest
+    from incidents.models import Alert
+
+    integration, key = integration_create(user=None, service=service, name=name, kind="events_v2")
+    event = events_v2.parse({"routing_key": key, "event_action": "trigger", "dedup_key": name,
+                             "payload": {"summary": name, "source": "h", "severity": "info"}})
+    event_v2_ingest(integration=keys.integration_for_key(key), event=event)
+    return integration, Alert.objects.get(dedup_key=name)
+
+
+def test_deleting_an_integration_keeps_its_alerts_and_a_service_with_alerts_is_protected(service):
+    # Alert.integration and Alert.service carry no database constraint (storm cost): the ORM's rules still hold.
+    from django.db.models import ProtectedError
+
+    from incidents.models import Alert
+
+    integration, alert = _stored_alert(service)
+    integration.delete()
+    alert.refresh_from_db()
+    assert alert.integration_id is None and alert.incident_id is not None
+    with pytest.raises(ProtectedError):
+        service.delete()
+    assert Alert.objects.filter(pk=alert.pk).exists()
+
+
+def test_an_alert_whose_integration_vanished_in_flight_still_shows(admin_client, service):
+    # An event in flight while its integration is deleted can keep the old id: the pages treat it as deleted.
+    from incidents.models import Alert
+
+    integration, alert = _stored_alert(service)
+    Alert.objects.filter(pk=alert.pk).update(integration_id=integration.pk + 1000)
+    assert admin_client.get(reverse("admin:incidents_alert_changelist")).status_code == 200
+    assert admin_client.get(reverse("admin:incidents_alert_change", args=[alert.pk])).status_code == 200
+    assert admin_client.get(reverse("incidents:detail", args=[alert.incident_id])).status_code == 200

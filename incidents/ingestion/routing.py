@@ -1,0 +1,38 @@
+"""Which ingestion view a path is for, shared by IngestionMiddleware and the WSGI handler's short lane."""
+
+from __future__ import annotations
+
+from django.urls import Resolver404, ResolverMatch, get_resolver, reverse
+
+_resolver = None
+_prefix: str | None = None
+# Matches of the paths without a key in them (/integrations/v2/enqueue, …alertmanager/): the same every time.
+_fixed: dict[str, ResolverMatch] = {}
+
+
+def _ingestion_prefix() -> str:
+    # Where config/urls.py includes the ingestion URLs ("/integrations/"), whatever it is.
+    global _prefix
+    if _prefix is None:
+        _prefix = reverse("ingestion:alertmanager").removesuffix("alertmanager/")
+    return _prefix
+
+
+def ingestion_match(path_info: str) -> ResolverMatch | None:
+    """The ingestion view (and its arguments) for a request path, or None for every other path."""
+    global _resolver
+    fixed = _fixed.get(path_info)
+    if fixed is not None:
+        return fixed
+    prefix = _ingestion_prefix()
+    if not path_info.startswith(prefix):
+        return None
+    if _resolver is None:
+        _resolver = get_resolver("incidents.ingestion_urls")
+    try:
+        match = _resolver.resolve(path_info[len(prefix) - 1:])  # from the prefix's last /
+    except Resolver404:
+        return None
+    if not match.args and not match.kwargs:
+        _fixed[path_info] = match
+    return match

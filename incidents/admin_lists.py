@@ -32,10 +32,12 @@ class IdsFirstPaginator(Paginator):
     page, and any page number may be asked for."""
 
     count_ahead = 1_000
+    max_page = 1_000_000  # beyond it a page number is refused (its offset would not fit PostgreSQL's bigint)
 
     def __init__(self, object_list, per_page, orphans=0, allow_empty_first_page=True, *, page_number=1):
         super().__init__(object_list, per_page, orphans, allow_empty_first_page)
-        self.requested = page_number if isinstance(page_number, int) and page_number > 0 else 1
+        valid = isinstance(page_number, int) and 0 < page_number <= self.max_page
+        self.requested = page_number if valid else 1
 
     @property
     def _bottom(self) -> int:
@@ -70,6 +72,8 @@ class IdsFirstPaginator(Paginator):
             raise PageNotAnInteger(self.error_messages["invalid_page"]) from exc
         if number < 1:
             raise EmptyPage(self.error_messages["min_page"])
+        if number > self.max_page:
+            raise EmptyPage(self.error_messages["no_results"])
         return number
 
     def page(self, number):

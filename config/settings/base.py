@@ -276,3 +276,6 @@ INGESTION_COUNTER_FLUSH_SECONDS = 1.0
 # could lose the last fraction of a second of such alerts; never an incident or a state change). incidents/ingestion/
 # writes.py explains; false: every alert waits for the disk.
 INGESTION_ASYNC_COMMIT = env_bool("INGESTION_ASYNC_COMMIT", True)
+# Serve /integrations/… through the WSGI handler's short lane (incidents/ingestion/handler.py): no per-request
+# signals, SecurityMiddleware only. False: Django's full handler, for tools that hook those signals.
+INGESTION_SHORT_LANE = env_bool("INGESTION_SHORT_LANE", True)

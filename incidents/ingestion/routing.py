@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.urls import Resolver404, ResolverMatch, get_resolver, reverse
+from django.urls import Resolver404, ResolverMatch, get_resolver, get_script_prefix, reverse
 
 _resolver = None
 _prefix: str | None = None
@@ -14,7 +14,9 @@ def _ingestion_prefix() -> str:
     # Where config/urls.py includes the ingestion URLs ("/integrations/"), whatever it is.
     global _prefix
     if _prefix is None:
-        _prefix = reverse("ingestion:alertmanager").removesuffix("alertmanager/")
+        # reverse() puts the current script prefix in front; paths are matched without it.
+        path = reverse("ingestion:alertmanager").removesuffix("alertmanager/")
+        _prefix = "/" + path.removeprefix(get_script_prefix())
     return _prefix
 
 

@@ -112,19 +112,16 @@ class AlertAction(models.TextChoices):
 
 class Alert(models.Model):
     incident = models.ForeignKey("incidents.Incident", on_delete=models.CASCADE, related_name="alerts")
-    # The next two carry no database constraint (the ORM's on_delete still applies). Every alert of a storm would
-    # otherwise check both rows and take a share lock on them: the same integration row and the same service
-    # row for every concurrent insert, which PostgreSQL turns into a new multixact each time — about a tenth
-    # of the database's work per alert (README "Performance"). Neither can point nowhere in practice: the alert
-    # is stored on an open incident of that very service (the incident's own foreign key is checked, and a
-    # service with incidents cannot be deleted), and an integration's deletion sets its alerts' reference to
-    # NULL; only an event already in flight when its integration is deleted could keep the old id, which every
-    # reader treats like a deleted integration (LEFT JOIN, no row).
     integration = models.ForeignKey(
-        Integration, null=True, blank=True, on_delete=models.SET_NULL, related_name="alerts", db_index=False,
-        db_constraint=False,
+        Integration, null=True, blank=True, on_delete=models.SET_NULL, related_name="alerts", db_index=False
     )
-    # Denormalized from the incident, so per-service alert volume is one index range scan.
+    # Denormalized from the incident, so per-service alert volume is one index range scan. No database
+    # constraint (the ORM's PROTECT still applies): every alert of a storm would otherwise check the service row
+    # and take a share lock on it — the same row for every concurrent insert, which PostgreSQL turns into a new
+    # multixact each time. It cannot point nowhere: the alert is stored on an open incident of that very service
+    # in the same statement, the incident's own foreign key is checked, and a service with incidents cannot be
+    # deleted. (The integration keeps its constraint: its cached key outlives a deletion by up to
+    # INGESTION_KEY_CACHE_SECONDS in other processes, and the constraint refuses those late alerts.)
     service = models.ForeignKey(
         Service, on_delete=models.PROTECT, related_name="alerts", db_index=False, db_constraint=False
     )

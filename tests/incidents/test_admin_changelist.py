@@ -79,12 +79,16 @@ def test_a_long_list_is_counted_ahead_of_the_page_and_deep_pages_still_open(mana
     beyond = manager_client.get(CHANGELIST, {"p": 9})
 
     assert "more than 5 incidents" in first.content.decode()
+    searched = manager_client.get(CHANGELIST, {"q": "Incident"}).content.decode()
+    assert "more than 5 results" in searched and "5 results" not in searched.replace("more than 5 results", "")
     assert "?p=4" in first.content.decode()  # the links go on past what was counted
     assert [i.title for i in third.context["cl"].result_list] == titles[4:6]
     assert "9 incidents" in third.content.decode()
     assert [i.title for i in fifth.context["cl"].result_list] == titles[8:]
     assert "?p=6" not in fifth.content.decode()  # the exact end: no page after the last
     assert beyond.status_code == 302 and "e=1" in beyond["Location"]  # past the end, as Django answers it
+    absurd = manager_client.get(CHANGELIST, {"p": 10**18})  # an offset beyond PostgreSQL's bigint
+    assert absurd.status_code == 302 and "e=1" in absurd["Location"]
 
 
 def test_select_all_does_not_claim_a_count_it_stopped_at(admin_client, service, monkeypatch):

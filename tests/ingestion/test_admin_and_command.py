@@ -160,7 +160,7 @@ def _stored_alert(service, name="db1"):
 
 
 def test_deleting_an_integration_keeps_its_alerts_and_a_service_with_alerts_is_protected(service):
-    # Alert.integration and Alert.service carry no database constraint (storm cost): the ORM's rules still hold.
+    # Alert.service carries no database constraint (storm cost): the ORM's PROTECT still holds.
     from django.db.models import ProtectedError
 
     from incidents.models import Alert
@@ -174,12 +174,24 @@ def test_deleting_an_integration_keeps_its_alerts_and_a_service_with_alerts_is_p
     assert Alert.objects.filter(pk=alert.pk).exists()
 
 
-def test_an_alert_whose_integration_vanished_in_flight_still_shows(admin_client, service):
-    # An event in flight while its integration is deleted can keep the old id: the pages treat it as deleted.
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_an_event_for_an_integration_deleted_elsewhere_is_refused_not_stored(service):
+    # Another process still has the deleted integration's key cached: the database refuses the alert rather than
+    # store it pointing at nothing.
+    from django.db import IntegrityError
+
+    from incidents.ingestion import events_v2, keys
+    from incidents.ingestion.services import event_v2_ingest
     from incidents.models import Alert
 
-    integration, alert = _stored_alert(service)
-    Alert.objects.filter(pk=alert.pk).update(integration_id=integration.pk + 1000)
-    assert admin_client.get(reverse("admin:incidents_alert_changelist")).status_code == 200
-    assert admin_client.get(reverse("admin:incidents_alert_change", args=[alert.pk])).status_code == 200
-    assert admin_client.get(reverse("incidents:detail", args=[alert.incident_id])).status_code == 200
+    integration, key = integration_create(user=None, service=service, name="db1", kind="events_v2")
+    stale = keys.integration_for_key(key)
+    event = events_v2.parse({"routing_key": key, "event_action": "trigger", "dedup_key": "db1",
+                             "payload": {"summary": "db1", "source": "h", "severity": "info"}})
+    event_v2_ingest(integration=stale, event=event)
+    integration.delete()
+
+    with pytest.raises(IntegrityError):
+        event_v2_ingest(integration=stale, event=event)
+    assert Alert.objects.count() == 1

@@ -110,6 +110,31 @@ def test_a_heartbeat_ping_takes_the_short_lane_too(wsgi):
     assert answer.json()["status"] == "not found"  # the heartbeat view's JSON, not the site's 404 page
 
 
+def test_the_short_lane_sends_no_request_signals_unless_switched_off(wsgi, routing_key, settings):
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    started = []
+
+    def receiver(**kwargs):
+        started.append(kwargs.get("environ", {}).get("PATH_INFO"))
+
+    request_started.connect(receiver)
+    # As Django's test client does: the test's transaction must survive the full handler's signals.
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        assert post_event(wsgi, trigger(routing_key)).status_code == 202
+        assert started == []  # the short lane
+        settings.INGESTION_SHORT_LANE = False  # for tools hooked on the signals: Django's full handler
+        assert post_event(wsgi, trigger(routing_key)).status_code == 202
+        assert started == [ENQUEUE]
+    finally:
+        request_started.disconnect(receiver)
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
+
+
 def test_other_paths_go_through_the_whole_site(wsgi):
     assert wsgi("GET", "/integrations/nothing-here").status_code == 404
     answer = wsgi("GET", "/incidents/")

@@ -7,17 +7,14 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponseRedirect
-from django.template.response import TemplateResponse
-from django.urls import reverse
 
 from config.errors import ApplicationError
 from incidents.admin import RefusalAsMessageMixin, ServiceRefused, _refusal
+from incidents.admin_keys import KeyShownOnceMixin
 from incidents.admin_scoping import TeamManagersOnlyMixin
 from incidents.models import HeartbeatMonitor
 from incidents.services import heartbeats as hb
 
-KEY_TEMPLATE = "admin/incidents/heartbeatmonitor/keys.html"
 FORM_FIELDS = ("name", "interval", "grace", "severity", "paused", "is_active")
 
 
@@ -28,8 +25,10 @@ class HeartbeatForm(forms.ModelForm):
 
 
 @admin.register(HeartbeatMonitor)
-class HeartbeatMonitorAdmin(TeamManagersOnlyMixin, RefusalAsMessageMixin, admin.ModelAdmin):
+class HeartbeatMonitorAdmin(KeyShownOnceMixin, TeamManagersOnlyMixin, RefusalAsMessageMixin, admin.ModelAdmin):
     form = HeartbeatForm
+    key_template = "admin/incidents/heartbeatmonitor/keys.html"
+    created_title = "Heartbeat monitor created"
     list_display = ("name", "service", "status", "interval", "grace", "last_ping_at", "next_due_at", "incident",
                     "key_hint")
     list_filter = ("paused", "is_active", ("service", admin.RelatedOnlyFieldListFilter))
@@ -59,17 +58,11 @@ class HeartbeatMonitorAdmin(TeamManagersOnlyMixin, RefusalAsMessageMixin, admin.
                 saved, key = hb.heartbeat_create(user=request.user, service=form.cleaned_data["service"], **data)
                 if not is_active:
                     saved = hb.heartbeat_update(user=request.user, monitor=saved, is_active=False)
-                request._heartbeat_key = key
+                request.new_key = key
         except (ApplicationError, PermissionDenied) as exc:
             raise ServiceRefused(_refusal(exc)) from exc
         obj.pk, obj.created_at, obj.key_prefix = saved.pk, saved.created_at, saved.key_prefix
         obj._state.adding = False
-
-    def response_add(self, request, obj, post_url_continue=None):
-        key = getattr(request, "_heartbeat_key", None)
-        if key is None:
-            return super().response_add(request, obj, post_url_continue)
-        return self._keys_page(request, [(obj, key)], "Heartbeat monitor created")
 
     def delete_model(self, request, obj):
         try:
@@ -83,15 +76,9 @@ class HeartbeatMonitorAdmin(TeamManagersOnlyMixin, RefusalAsMessageMixin, admin.
 
     @admin.action(description="Rotate the keys of the selected monitors")
     def rotate_keys(self, request, queryset):
-        rotated = []
-        for monitor in queryset:
-            try:
-                rotated.append(hb.heartbeat_rotate_key(user=request.user, monitor=monitor))
-            except PermissionDenied as exc:
-                self.message_user(request, f"{monitor}: {exc}", messages.ERROR)
-        if not rotated:
-            return HttpResponseRedirect(request.get_full_path())
-        return self._keys_page(request, rotated, "New ping URLs")
+        return self.rotate_each(
+            request, queryset, lambda user, obj: hb.heartbeat_rotate_key(user=user, monitor=obj), "New ping URLs"
+        )
 
     def _set_paused(self, request, queryset, paused: bool) -> None:
         done = 0
@@ -112,14 +99,5 @@ class HeartbeatMonitorAdmin(TeamManagersOnlyMixin, RefusalAsMessageMixin, admin.
     def resume(self, request, queryset):
         self._set_paused(request, queryset, False)
 
-    def _keys_page(self, request, pairs, title: str) -> TemplateResponse:
-        context = {
-            **self.admin_site.each_context(request),
-            "title": title,
-            "opts": self.opts,
-            "rows": [{"monitor": monitor, "url": hb.heartbeat_url(key)} for monitor, key in pairs],
-            "changelist_url": reverse("admin:incidents_heartbeatmonitor_changelist", current_app=self.admin_site.name),
-        }
-        response = TemplateResponse(request, KEY_TEMPLATE, context)
-        response["Cache-Control"] = "no-store"  # the page holds secrets
-        return response
+    def key_rows(self, pairs):
+        return [{"monitor": monitor, "url": hb.heartbeat_url(key)} for monitor, key in pairs]

@@ -7,15 +7,13 @@ from __future__ import annotations
 import datetime as dt
 
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponseRedirect
-from django.template.response import TemplateResponse
-from django.urls import reverse
 from django.utils import timezone
 
 from config.errors import ApplicationError
 from incidents.admin import RefusalAsMessageMixin, ServiceRefused, _refusal
+from incidents.admin_keys import KeyShownOnceMixin
 from incidents.admin_scoping import TeamManagersOnlyMixin
 from incidents.ingestion.keys import integration_changed
 from incidents.ingestion.services import (
@@ -28,8 +26,6 @@ from incidents.ingestion.services import (
 from incidents.models import Alert, Integration, IntegrationKind, Severity
 from oncall.admin.base import manages_any_team
 from oncall.selectors import is_team_manager, teams_managed_by
-
-KEY_TEMPLATE = "admin/incidents/integration/keys.html"
 
 
 class IntegrationForm(forms.ModelForm):
@@ -52,8 +48,10 @@ class IntegrationForm(forms.ModelForm):
 
 
 @admin.register(Integration)
-class IntegrationAdmin(TeamManagersOnlyMixin, RefusalAsMessageMixin, admin.ModelAdmin):
+class IntegrationAdmin(KeyShownOnceMixin, TeamManagersOnlyMixin, RefusalAsMessageMixin, admin.ModelAdmin):
     form = IntegrationForm
+    key_template = "admin/incidents/integration/keys.html"
+    created_title = "Integration created"
     list_display = (
         "name", "service", "kind", "key_hint", "is_active", "rate_limit_per_minute", "events_received",
         "last_event_at",
@@ -107,18 +105,11 @@ class IntegrationAdmin(TeamManagersOnlyMixin, RefusalAsMessageMixin, admin.Model
                     user=request.user, integration=obj, **{f: data[f] for f in EDITABLE_FIELDS if f in data}
                 )
             else:
-                saved, key = integration_create(user=request.user, **data)
-                request._integration_key = key
+                saved, request.new_key = integration_create(user=request.user, **data)
         except (ApplicationError, PermissionDenied) as exc:
             raise ServiceRefused(_refusal(exc)) from exc
         obj.pk, obj.created_at, obj.key_prefix = saved.pk, saved.created_at, saved.key_prefix
         obj._state.adding = False
-
-    def response_add(self, request, obj, post_url_continue=None):
-        key = getattr(request, "_integration_key", None)
-        if key is None:
-            return super().response_add(request, obj, post_url_continue)
-        return self._keys_page(request, [(obj, key)], "Integration created")
 
     def delete_model(self, request, obj):
         super().delete_model(request, obj)
@@ -130,18 +121,12 @@ class IntegrationAdmin(TeamManagersOnlyMixin, RefusalAsMessageMixin, admin.Model
 
     @admin.action(description="Rotate the keys of the selected integrations")
     def rotate_keys(self, request, queryset):
-        rotated = []
-        for integration in queryset:
-            try:
-                rotated.append(integration_rotate_key(user=request.user, integration=integration))
-            except PermissionDenied as exc:
-                self.message_user(request, f"{integration}: {exc}", messages.ERROR)
-        if not rotated:
-            return HttpResponseRedirect(request.get_full_path())
-        return self._keys_page(request, rotated, "New keys")
+        return self.rotate_each(
+            request, queryset, lambda user, obj: integration_rotate_key(user=user, integration=obj), "New keys"
+        )
 
-    def _keys_page(self, request, pairs, title: str) -> TemplateResponse:
-        rows = [
+    def key_rows(self, pairs):
+        return [
             {
                 "integration": integration,
                 "key": key,
@@ -152,16 +137,6 @@ class IntegrationAdmin(TeamManagersOnlyMixin, RefusalAsMessageMixin, admin.Model
             }
             for integration, key in pairs
         ]
-        context = {
-            **self.admin_site.each_context(request),
-            "title": title,
-            "opts": self.opts,
-            "rows": rows,
-            "changelist_url": reverse("admin:incidents_integration_changelist", current_app=self.admin_site.name),
-        }
-        response = TemplateResponse(request, KEY_TEMPLATE, context)
-        response["Cache-Control"] = "no-store"  # the page holds secrets
-        return response
 
 
 @admin.register(Alert)

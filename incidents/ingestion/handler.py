@@ -31,13 +31,11 @@ from django.middleware.security import SecurityMiddleware
 from django.urls import set_script_prefix
 from django.utils.log import log_response
 
-from incidents.ingestion.routing import ingestion_match
+from incidents.ingestion.routing import ingestion_match, serve
 
 
 def _view(request):
-    request.get_host()  # DisallowedHost (400) for a host not in ALLOWED_HOSTS
-    match = request.resolver_match
-    return match.func(request, *match.args, **match.kwargs)
+    return serve(request, request.resolver_match)
 
 
 def _connection_housekeeping() -> None:

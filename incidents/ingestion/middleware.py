@@ -14,7 +14,7 @@ Django's own handlers run: ASGI, the test client.
 
 from __future__ import annotations
 
-from incidents.ingestion.routing import ingestion_match
+from incidents.ingestion.routing import ingestion_match, serve
 
 
 class IngestionMiddleware:
@@ -25,6 +25,4 @@ class IngestionMiddleware:
         match = ingestion_match(request.path_info)
         if match is None:
             return self.get_response(request)
-        request.get_host()  # DisallowedHost (400) for a host not in ALLOWED_HOSTS
-        request.resolver_match = match
-        return match.func(request, *match.args, **match.kwargs)
+        return serve(request, match)
